@@ -1,0 +1,38 @@
+"""GridSim's one entry point: `python main.py [COMMAND] ...` (no command starts the app)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Sub-command modules under gridsim/commands, in the order --help lists them.
+COMMANDS = ("solve",)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="GridSim: watch policy-gradient reinforcement learning on the tutorial's "
+        "gridworld and CartPole.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    modules = {}
+    for name in COMMANDS:
+        module = importlib.import_module(f"gridsim.commands.{name}")
+        module.add_parser(subparsers)
+        modules[name] = module
+    return parser, modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return modules[args.command].run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
