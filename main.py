@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Sub-command modules under gridsim/commands, in the order --help lists them.
-COMMANDS = ("solve",)
+COMMANDS = ("gui", "solve", "train", "demo")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
@@ -29,8 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return modules["gui"].run_default()
     return modules[args.command].run(args)
 
 

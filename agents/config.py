@@ -1,0 +1,148 @@
+"""Hyper-parameters shared by every algorithm, and parsing of ``--set KEY=VALUE`` overrides.
+
+Each algorithm module subclasses ``CommonConfig`` with its own fields, one
+docstring line each, and ships per-env defaults (``DEFAULTS[env]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A bad hyper-parameter name or value; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class CommonConfig:
+    """Hyper-parameters every algorithm has."""
+
+    lr: float = 1e-2
+    """Adam step size of the policy."""
+    num_envs: int = 16
+    """Environments stepped together by the rollout collector."""
+    hidden: tuple[int, ...] = (32,)
+    """Hidden layer widths of the MLPs (CartPole; the gridworld uses tables)."""
+    grid_starts: str = "uniform"
+    """Gridworld: episodes start in a uniformly drawn non-terminal cell ("uniform") or the
+    layout's start cell ("start")."""
+    max_grad_norm: float = 0.0
+    """Clip the gradient's global norm to this before each step; 0 turns clipping off."""
+    ent_coef: float = 0.0
+    """Weight of the entropy bonus -ent_coef * H(pi(.|s)) in the loss (0: none); keeps a
+    softmax table from saturating on an early, wrong favourite."""
+    optimizer: str = "adam"
+    """"adam", or "sgd" (plain gradient steps: a table's rarely visited states move slowly)."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first bad field."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{f.name} must be finite, got {value}")
+        positive(self, "lr", "num_envs")
+        at_least(self, 0.0, "max_grad_norm", "ent_coef")
+        if any(h < 1 for h in self.hidden):
+            raise ConfigError(f"hidden layer widths must be >= 1, got {self.hidden}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ConfigError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.grid_starts not in ("uniform", "start"):
+            raise ConfigError(f"grid_starts must be 'uniform' or 'start', got {self.grid_starts!r}")
+
+
+def positive(cfg, *names: str) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if not value > 0:
+            raise ConfigError(f"{name} must be > 0, got {value}")
+
+
+def at_least(cfg, low: float, *names: str) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if not value >= low:
+            raise ConfigError(f"{name} must be >= {low:g}, got {value}")
+
+
+def in_unit(cfg, *names: str, closed: bool = True) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if value is not None and not (0.0 <= value <= 1.0 if closed else 0.0 <= value < 1.0):
+            raise ConfigError(f"{name} must be in [0, 1{']' if closed else ')'}, got {value}")
+
+
+def parse_value(name: str, text: str, kind) -> object:
+    """Convert the text of ``--set name=text`` to the field's type, or raise ConfigError."""
+    text = text.strip()
+    args = typing.get_args(kind)
+    if type(None) in args:  # X | None
+        if text.lower() in ("none", "null", ""):
+            return None
+        kind = next(a for a in args if a is not type(None))
+    try:
+        if kind is bool:
+            low = text.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            number = float(text)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if kind is float:
+            return float(text)
+        if typing.get_origin(kind) is tuple:
+            return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+        if kind is str:
+            return text
+    except ValueError:
+        pass
+    expected = {bool: "true or false", int: "a whole number", float: "a number"}.get(
+        kind,
+        "comma-separated whole numbers like 64,64"
+        if typing.get_origin(kind) is tuple
+        else str(kind),
+    )
+    raise ConfigError(f"--set {name}: expected {expected}, got {text!r}")
+
+
+def with_overrides(cfg, overrides: dict | None):
+    """A copy of ``cfg`` with fields replaced; string values are parsed by the field's type."""
+    if not overrides:
+        return cfg
+    hints = typing.get_type_hints(type(cfg))
+    known = [f.name for f in dataclasses.fields(cfg)]
+    changes = {}
+    for name, value in overrides.items():
+        if name not in known:
+            raise ConfigError(f"unknown hyper-parameter {name!r} (known: {', '.join(known)})")
+        changes[name] = parse_value(name, value, hints[name]) if isinstance(value, str) else value
+    try:
+        return dataclasses.replace(cfg, **changes)
+    except TypeError as e:
+        raise ConfigError(str(e)) from None
+
+
+def parse_set_args(items: list[str] | None) -> dict[str, str]:
+    """``["lr=0.01", "hidden=64,64"]`` -> {"lr": "0.01", "hidden": "64,64"}."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def config_to_dict(cfg) -> dict:
+    """Plain JSON/torch-safe values (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}

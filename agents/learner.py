@@ -1,0 +1,195 @@
+"""One training run, synchronously: env + algorithm + bookkeeping (returns, solved, ...).
+
+The ``Trainer`` thread and ``python main.py train`` both drive a ``Run`` by
+calling ``update()`` in a loop.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections import deque
+
+import numpy as np
+import torch
+
+from agents.config import ConfigError, with_overrides
+from agents.envs import CartPoleVecEnv, GridVecEnv
+from agents.registry import (
+    CARTPOLE_SOLVED_RETURN,
+    CARTPOLE_SOLVED_WINDOW,
+    check_algorithm,
+    check_env,
+)
+from gridsim.world import World, default_world
+
+ALGORITHM_CLASSES = {
+    "simple_pg": ("agents.simple_pg", "SimplePG"),
+    "rtg_pg": ("agents.rtg_pg", "RewardToGoPG"),
+    "reinforce": ("agents.reinforce", "Reinforce"),
+    "vpg": ("agents.vpg", "VPG"),
+    "ppo": ("agents.ppo", "PPO"),
+    "grpo": ("agents.grpo", "GRPO"),
+}
+CARTPOLE_GAMMA = 0.99
+"""Discount used when an algorithm's gamma is left to the env on CartPole."""
+RETURNS_KEPT = 1000
+OPTIMAL_ATOL = 1e-6
+"""The gridworld is solved when the greedy policy's exact value is V* within this, everywhere."""
+
+_init_lock = threading.Lock()
+
+
+def algorithm_module(algo: str):
+    """The module of an algorithm (its Config, DEFAULTS and agent class)."""
+    return importlib.import_module(ALGORITHM_CLASSES[check_algorithm(algo)][0])
+
+
+def default_config(algo: str, env: str):
+    """The tuned default hyper-parameters of ``algo`` on ``env``."""
+    return algorithm_module(algo).DEFAULTS[check_env(env)]
+
+
+def build_config(algo: str, env: str, overrides: dict | None = None):
+    """Defaults with overrides applied and validated (ConfigError on a bad key or value)."""
+    return with_overrides(default_config(algo, env), overrides)
+
+
+class Run:
+    """An algorithm learning on an env, one ``update()`` at a time, with its history."""
+
+    def __init__(
+        self,
+        env: str,
+        algo: str,
+        *,
+        world: World | None = None,
+        seed: int = 0,
+        overrides: dict | None = None,
+        config=None,
+    ):
+        self.env_name = check_env(env)
+        self.algo = check_algorithm(algo)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}")
+        self.seed = seed
+        self.config = config if config is not None else build_config(algo, env, overrides)
+        self.world = (world or default_world()) if env == "gridworld" else None
+        cfg = self.config
+        if self.world is not None:
+            self.env = GridVecEnv(self.world, cfg.num_envs, cfg.grid_starts, seed)
+            gamma = self.world.gamma
+        else:
+            self.env = CartPoleVecEnv(cfg.num_envs, seed)
+            gamma = CARTPOLE_GAMMA
+        cls = getattr(algorithm_module(algo), ALGORITHM_CLASSES[algo][1])
+        with _init_lock, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.agent = cls(self.env, cfg, gamma, seed)
+        self.updates = 0
+        self.wall_s = 0.0
+        self.episode_returns: deque[float] = deque(maxlen=RETURNS_KEPT)
+        self.mean_returns: list[float] = []
+        self.solved = False
+        self.solved_at_steps: int | None = None
+        self.solved_at_s: float | None = None
+        self.last = None
+        self._v_star = None
+        if self.world is not None:
+            from gridsim.solvers import optimal_values
+
+            self._v_star = optimal_values(self.world)[0]
+
+    @property
+    def env_steps(self) -> int:
+        return self.agent.collector.total_steps
+
+    def update(self):
+        """One update of the algorithm; returns its UpdateResult and updates the history."""
+        t0 = time.perf_counter()
+        result = self.agent.update()
+        self.wall_s += time.perf_counter() - t0
+        self.updates += 1
+        self.last = result
+        returns = result.batch.episode_returns
+        self.episode_returns.extend(returns)
+        self.mean_returns.append(float(np.mean(returns)) if returns else float("nan"))
+        if not self.solved and self.is_solved():
+            self.solved = True
+            self.solved_at_steps = self.env_steps
+            self.solved_at_s = self.wall_s
+        return result
+
+    def recent_mean_return(self, window: int = CARTPOLE_SOLVED_WINDOW) -> float:
+        """Mean of the last ``window`` finished episodes' returns (nan before the first)."""
+        if not self.episode_returns:
+            return float("nan")
+        recent = list(self.episode_returns)[-window:]
+        return float(np.mean(recent))
+
+    def is_solved(self) -> bool:
+        """CartPole: the last 100 returns average >= 475. Gridworld: greedy pi is optimal."""
+        if self.world is None:
+            return (
+                len(self.episode_returns) >= CARTPOLE_SOLVED_WINDOW
+                and self.recent_mean_return() >= CARTPOLE_SOLVED_RETURN
+            )
+        from gridsim.solvers import greedy_policy, policy_value
+
+        # gridsim.solvers.is_optimal, with V* computed once per run instead of every update
+        v_greedy = policy_value(self.world, greedy_policy(self.pi()))
+        return bool(np.all(np.abs(v_greedy - self._v_star) <= OPTIMAL_ATOL))
+
+    def pi(self) -> np.ndarray | None:
+        """Gridworld: pi(a|s) [S, 5] as float64 numpy; None on CartPole."""
+        return self.agent.policy.probs_table() if self.world is not None else None
+
+    def policy_weights(self) -> tuple[np.ndarray, ...] | None:
+        """CartPole: the policy MLP's (W0, b0, W1, b1, ...) numpy copies; None on the gridworld."""
+        return self.agent.policy.numpy_weights() if self.world is None else None
+
+    def greedy_actions(self) -> np.ndarray | None:
+        """Gridworld: the most likely action in every state."""
+        pi = self.pi()
+        return None if pi is None else pi.argmax(axis=1)
+
+    def recent_trajectories(self, limit: int = 4) -> tuple:
+        """Gridworld: up to ``limit`` whole episodes of the last batch as Trajectory objects."""
+        if self.world is None or self.last is None:
+            return ()
+        return trajectories_from(self.last.batch, limit)
+
+    def close(self) -> None:
+        close = getattr(self.env, "close", None)
+        if close:
+            close()
+
+
+def trajectories_from(batch, limit: int) -> tuple:
+    """Whole episodes (start to end) found in a gridworld batch, one per env, first ones first."""
+    from gridsim.trajectory import Trajectory
+
+    out = []
+    n_t, n_envs = batch.actions.shape
+    ends, valid = batch.ends, batch.valid
+    for i in range(n_envs):
+        start = 0 if batch.fresh else None
+        for t in range(n_t):
+            if not valid[t, i]:
+                start = None
+                continue
+            if start is None:
+                start = t if t > 0 and not valid[t - 1, i] else None
+            if ends[t, i] and start is not None:
+                out.append(
+                    Trajectory(
+                        states=batch.obs[start : t + 2, i],
+                        actions=batch.actions[start : t + 1, i],
+                        rewards=batch.rewards[start : t + 1, i],
+                    )
+                )
+                break
+        if len(out) >= limit:
+            break
+    return tuple(out)

@@ -1,0 +1,37 @@
+"""Names of the algorithms and environments (torch-free, safe to import from the UI)."""
+
+from __future__ import annotations
+
+ALGORITHMS: tuple[str, ...] = ("simple_pg", "rtg_pg", "reinforce", "vpg", "ppo", "grpo")
+"""Every trainable algorithm, in the tutorial's order."""
+
+ENVS: tuple[str, ...] = ("gridworld", "cartpole")
+"""Every environment an algorithm can be trained on."""
+
+ALGORITHM_TITLES: dict[str, str] = {
+    "simple_pg": "Simplest policy gradient (weights R(tau))",
+    "rtg_pg": "Reward-to-go policy gradient",
+    "reinforce": "REINFORCE (discounted reward-to-go)",
+    "vpg": "Vanilla policy gradient (value baseline, GAE)",
+    "ppo": "PPO (clipped surrogate, GAE)",
+    "grpo": "GRPO (group-relative advantages, no critic)",
+}
+
+CARTPOLE_SOLVED_RETURN = 475.0
+"""CartPole-v1 is solved when the mean of the last 100 training-episode returns reaches this."""
+
+CARTPOLE_SOLVED_WINDOW = 100
+
+
+def check_algorithm(name: str) -> str:
+    """``name`` if it is a known algorithm, else ValueError listing the known ones."""
+    if name not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {name!r} (choose from {', '.join(ALGORITHMS)})")
+    return name
+
+
+def check_env(name: str) -> str:
+    """``name`` if it is a known environment, else ValueError listing the known ones."""
+    if name not in ENVS:
+        raise ValueError(f"unknown env {name!r} (choose from {', '.join(ENVS)})")
+    return name

@@ -1,0 +1,43 @@
+"""REINFORCE (tutorial ch.3, "the REINFORCE loss"): weights are discounted rewards-to-go.
+
+    loss = - sum_t log pi(a_t|s_t) * R_t,   R_t = sum_k gamma^k r_{t+k}
+
+(averaged over the batch's steps, so the step size does not depend on the batch size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agents.agent import Agent, UpdateResult
+from agents.config import CommonConfig, in_unit, positive
+from agents.estimators import reward_to_go
+
+
+@dataclass(frozen=True)
+class Config(CommonConfig):
+    """Hyper-parameters of REINFORCE."""
+
+    batch_steps: int = 5000
+    """Real transitions per update; the episodes running then are finished."""
+    gamma: float | None = 0.99
+    """Discount of the reward-to-go; none: the gridworld's own gamma."""
+
+    def validate(self) -> None:
+        super().validate()
+        positive(self, "batch_steps")
+        in_unit(self, "gamma")
+
+
+DEFAULTS = {
+    "cartpole": Config(lr=3e-2, num_envs=32, hidden=(32,), batch_steps=5000, gamma=0.99),
+    "gridworld": Config(lr=0.1, num_envs=512, batch_steps=10000, gamma=None, ent_coef=0.1),
+}
+
+
+class Reinforce(Agent):
+    def update(self) -> UpdateResult:
+        batch = self.collector.collect_episodes(self.sampler(), self.cfg.batch_steps)
+        # R_t: the discounted sum of the rewards from t on
+        weights = reward_to_go(batch.rewards, batch.ends, self.gamma)
+        return self.policy_gradient_step(batch, weights)

@@ -1,0 +1,49 @@
+"""Reward-to-go policy gradient (tutorial ch.3, "don't let the past distract you").
+
+    g = 1/|D| sum_tau sum_t grad log pi(a_t|s_t) * sum_{t'=t}^{T} r_{t'}
+
+The only change from simple_pg is the weight: an action is reinforced only by
+the rewards that came after it. On the gridworld, whose return is discounted
+(sum_k gamma^k r_k), the rewards summed are the discounted terms gamma^k r_k
+(gamma=1 on CartPole: the tutorial's plain sum). REINFORCE differs: it restarts
+the discount at every step, sum_k gamma^k r_{t+k}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agents.agent import Agent, UpdateResult
+from agents.config import CommonConfig, ConfigError, positive
+from agents.estimators import discount_from_start, reward_to_go
+
+
+@dataclass(frozen=True)
+class Config(CommonConfig):
+    """Hyper-parameters of the reward-to-go policy gradient."""
+
+    batch_steps: int = 5000
+    """Real transitions per update; the episodes running then are finished."""
+    gamma: float | None = 1.0
+    """Discount of the return whose terms are summed; 1 is the tutorial's; none: the world's."""
+
+    def validate(self) -> None:
+        super().validate()
+        positive(self, "batch_steps")
+        if self.gamma is not None and not 0.0 <= self.gamma <= 1.0:
+            raise ConfigError(f"gamma must be in [0, 1], got {self.gamma}")
+
+
+DEFAULTS = {
+    "cartpole": Config(lr=3e-2, num_envs=32, hidden=(32,), batch_steps=5000, gamma=1.0),
+    "gridworld": Config(lr=0.1, num_envs=512, batch_steps=10000, gamma=None, ent_coef=0.1),
+}
+
+
+class RewardToGoPG(Agent):
+    def update(self) -> UpdateResult:
+        batch = self.collector.collect_episodes(self.sampler(), self.cfg.batch_steps)
+        # the weight for each log pi(a_t|s_t) is the reward-to-go from t
+        terms = discount_from_start(batch.rewards, batch.ends, batch.valid, self.gamma)
+        weights = reward_to_go(terms, batch.ends)
+        return self.policy_gradient_step(batch, weights)

@@ -1,0 +1,253 @@
+"""`python main.py train`: train a policy-gradient agent headless, with a progress bar.
+
+Writes DIR/metrics.csv (one row per update), DIR/summary.json and DIR/agent.pt.
+torch is imported inside ``run`` so ``python main.py --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from agents.registry import ALGORITHMS, ENVS
+
+DEFAULT_MAX_STEPS = {"cartpole": 500_000, "gridworld": 2_000_000}
+METRIC_FIELDS = (
+    "update",
+    "env_steps",
+    "wall_s",
+    "episodes",
+    "mean_return",
+    "mean_return_100",
+    "entropy",
+    "loss_policy",
+    "loss_value",
+    "loss_kl",
+    "solved",
+)
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a policy-gradient agent on the gridworld or CartPole (headless)",
+        description="Train one algorithm on the gridworld or CartPole-v1 until it is solved or "
+        "the step budget is spent; write metrics.csv, summary.json and agent.pt to --out.",
+    )
+    p.add_argument(
+        "--env",
+        default="gridworld",
+        metavar="ENV",
+        help=f"environment: {' | '.join(ENVS)} (default: gridworld)",
+    )
+    p.add_argument(
+        "--algo", required=True, metavar="NAME", help=f"algorithm: {' | '.join(ALGORITHMS)}"
+    )
+    p.add_argument(
+        "--layout", metavar="FILE", help="gridworld layout JSON (default: the tutorial's 3x3 world)"
+    )
+    p.add_argument("--seed", default="0", metavar="N", help="random seed (default: 0)")
+    p.add_argument(
+        "--max-steps",
+        metavar="N",
+        help="env-step budget (default: 500000 on cartpole, 2000000 on gridworld)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a hyper-parameter, e.g. --set lr=0.01 --set hidden=64,64",
+    )
+    p.add_argument("--out", metavar="DIR", help="output folder (default: runs/ENV-ALGO-seedN)")
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="do not stop when solved; train for the whole budget",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+class UsageError(ValueError):
+    """Bad command-line input: reported as one line, exit code 2."""
+
+
+def _whole_number(name: str, text: str, low: int) -> int:
+    try:
+        value = float(text)
+        if not value.is_integer():
+            raise ValueError
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} expects a whole number, got {text!r}") from None
+    if value < low:
+        raise UsageError(f"{name} must be >= {low}, got {int(value)}")
+    return int(value)
+
+
+def _prepare(args):
+    """Validate the arguments: (world or None, seed, max_steps, overrides, out dir)."""
+    from agents.config import parse_set_args
+    from agents.learner import build_config
+
+    if args.env not in ENVS:
+        raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
+    if args.algo not in ALGORITHMS:
+        raise UsageError(f"unknown algorithm {args.algo!r} (choose from {', '.join(ALGORITHMS)})")
+    seed = _whole_number("--seed", args.seed, 0)
+    max_steps = (
+        DEFAULT_MAX_STEPS[args.env]
+        if args.max_steps is None
+        else _whole_number("--max-steps", args.max_steps, 1)
+    )
+    if args.layout and args.env != "gridworld":
+        raise UsageError("--layout only applies to --env gridworld")
+    overrides = parse_set_args(args.set)
+    build_config(args.algo, args.env, overrides)
+    world = None
+    if args.env == "gridworld":
+        from gridsim.layout import load_layout, shipped_layout
+
+        world = load_layout(args.layout or shipped_layout("tutorial_3x3"))
+    out = Path(args.out or f"runs/{args.env}-{args.algo}-seed{seed}")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+    return world, seed, max_steps, overrides, out
+
+
+def run(args: argparse.Namespace) -> int:
+    from gridsim.world import WorldError
+
+    try:
+        world, seed, max_steps, overrides, out = _prepare(args)
+    except (UsageError, WorldError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    import torch
+
+    from agents.checkpoint import save_agent
+    from agents.learner import Run
+
+    torch.set_num_threads(1)
+    run_ = Run(args.env, args.algo, world=world, seed=seed, overrides=overrides)
+    rows: list[dict] = []
+    error = None
+    interrupted = False
+    bar = _progress_bar(max_steps, args.quiet)
+    last_draw = 0.0
+    try:
+        while run_.env_steps < max_steps and not (run_.solved and not args.keep_going):
+            result = run_.update()
+            rows.append(_metrics_row(run_, result))
+            now = time.perf_counter()
+            if bar is not None and (now - last_draw > 0.1 or run_.solved):
+                last_draw = now
+                bar.n = min(run_.env_steps, max_steps)
+                bar.set_postfix(
+                    mean_return=f"{run_.recent_mean_return():.2f}",
+                    steps_per_s=f"{run_.env_steps / max(run_.wall_s, 1e-9):.0f}",
+                    refresh=False,
+                )
+                bar.refresh()
+    except KeyboardInterrupt:
+        interrupted = True
+    except Exception as e:  # a NaN loss and friends: report, still write what we have
+        error = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    finally:
+        if bar is not None:
+            bar.close()
+
+    out.mkdir(parents=True, exist_ok=True)
+    from gridsim.layout import write_text_atomically
+
+    write_text_atomically(out / "metrics.csv", _csv(rows))
+    summary = _summary(run_, error)
+    write_text_atomically(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    save_agent(run_, out / "agent.pt")
+    run_.close()
+    if error:
+        print(f"error: training failed: {error} (outputs in {out})", file=sys.stderr)
+        return 1
+    state = (
+        f"solved at {run_.solved_at_steps} steps ({run_.solved_at_s:.2f} s)"
+        if run_.solved
+        else f"not solved after {run_.env_steps} steps"
+    )
+    print(
+        f"{args.algo} on {args.env}: {state}; final mean return "
+        f"{summary['final_mean_return']:.3f}; wrote {out}/metrics.csv, summary.json, agent.pt"
+    )
+    return 130 if interrupted else 0
+
+
+def _progress_bar(total: int, quiet: bool):
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", unit_scale=True, dynamic_ncols=True, file=sys.stderr)
+
+
+def _metrics_row(run_, result) -> dict:
+    losses = dict(result.losses)
+    returns = result.batch.episode_returns
+    return {
+        "update": run_.updates,
+        "env_steps": run_.env_steps,
+        "wall_s": round(run_.wall_s, 6),
+        "episodes": len(returns),
+        "mean_return": run_.mean_returns[-1],
+        "mean_return_100": run_.recent_mean_return(),
+        "entropy": result.entropy,
+        "loss_policy": losses.get("policy", ""),
+        "loss_value": losses.get("value", ""),
+        "loss_kl": losses.get("kl", ""),
+        "solved": int(run_.solved),
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=METRIC_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _finite_or_none(x: float):
+    return x if isinstance(x, float) and math.isfinite(x) else None
+
+
+def _summary(run_, error: str | None) -> dict:
+    from agents.config import config_to_dict
+
+    summary = {
+        "algo": run_.algo,
+        "env": run_.env_name,
+        "seed": run_.seed,
+        "steps": run_.env_steps,
+        "updates": run_.updates,
+        "wall_s": round(run_.wall_s, 6),
+        "solved": run_.solved,
+        "solved_at_steps": run_.solved_at_steps,
+        "solved_at_s": None if run_.solved_at_s is None else round(run_.solved_at_s, 6),
+        "final_mean_return": _finite_or_none(run_.recent_mean_return()),
+        "hyperparameters": config_to_dict(run_.config),
+        "error": error,
+    }
+    if run_.world is not None:
+        from gridsim.layout import world_to_dict
+        from gridsim.solvers import is_optimal
+        from gridsim.world import ACTIONS
+
+        pi = run_.pi()
+        summary["optimal"] = bool(is_optimal(run_.world, pi))
+        summary["greedy_actions"] = [ACTIONS[a] for a in pi.argmax(axis=1)]
+        summary["world"] = world_to_dict(run_.world)
+    return summary
