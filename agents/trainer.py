@@ -23,6 +23,22 @@ STATUSES = ("idle", "running", "paused", "finished", "failed")
 RETURNS_SHOWN = 1000
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_torch_side() -> None:
+    """Import torch and the learner, one thread at a time.
+
+    The app preloads them in a helper thread while a trainer thread may start at once;
+    torch's first import (and first use right after it) is not safe to race, so every
+    thread that needs them comes through here.
+    """
+    with _IMPORT_LOCK:
+        import torch  # noqa: F401
+
+        import agents.learner  # noqa: F401
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the UI shows about a training run, after one update (read-only)."""
@@ -164,6 +180,7 @@ class Trainer:
     def _main(self) -> None:
         run = None
         try:
+            import_torch_side()
             import torch
 
             torch.set_num_threads(self.num_threads)

@@ -1,11 +1,16 @@
-"""Shared test setup: no display, no audio, and the repository root on sys.path."""
+"""Shared test setup: no display, no audio, settings in a temporary file, and the repository
+root on sys.path."""
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+# the user's remembered settings (e.g. language = zh) must not leak into tests, nor tests
+# overwrite them
+os.environ["GRIDSIM_CONFIG"] = os.path.join(tempfile.mkdtemp(prefix="gridsim-tests-"), "s.json")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -1,0 +1,237 @@
+"""The window: one UIManager, a top bar of tabs, the scenes, and the main loop.
+
+``App.frame()`` runs one iteration (events, update, draw, flip), so tests and the
+headless mode drive the very same loop by posting pygame events between frames.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pygame
+import pygame_gui
+from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
+
+from gridsim.app import demo_language, style
+from gridsim.app.scene import TOP_BAR
+from gridsim.app.training import preload_trainer
+
+THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
+DEFAULT_SIZE = (1280, 800)
+MIN_SIZE = (1024, 700)
+SCENES = ("gridworld", "cartpole", "demos")
+TABS = (("gridworld", "Gridworld"), ("cartpole", "CartPole"), ("demos", "Demos"))
+LANGUAGES = (("en", "English"), ("zh", "中文"))
+
+
+class App:
+    """The GridSim window and its scenes.
+
+    ``factory`` builds trainers (default: agents.trainer.Trainer, imported lazily);
+    ``preload`` imports the trainer module in the background after the first frame;
+    ``demo`` is the demo the Demos tab opens on; ``lang`` the language (default: the one
+    remembered), and ``remember`` whether a switch is saved; ``fixed_dt`` (seconds) makes
+    every frame advance the scenes by the same step, paced at that rate (headless runs
+    then show the same moment after N frames, and a trainer thread still gets real time).
+    """
+
+    def __init__(
+        self,
+        size=DEFAULT_SIZE,
+        scene: str = "gridworld",
+        factory=None,
+        world=None,
+        preload: bool = True,
+        fps: int = 60,
+        demo: str | None = None,
+        lang: str | None = None,
+        remember: bool = True,
+        fixed_dt: float | None = None,
+    ):
+        pygame.display.init()
+        pygame.font.init()
+        self.fps = fps
+        self.preload = preload
+        self.remember = remember
+        self.fixed_dt = fixed_dt
+        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        pygame.display.set_caption("GridSim")
+        self.size = self.screen.get_size()
+        self.manager = pygame_gui.UIManager(self.size, str(THEME))
+        demo_language.add_cjk_fonts(self.manager)
+        self.language = lang or demo_language.saved_language()
+        demo_language.set_language(self.language, self.manager, remember=False)
+        self.clock = pygame.time.Clock()
+        self.frames = 0
+        self.running = True
+        self.first_frame_at: float | None = None
+        self.frame_times: list[float] = []
+        self._build_top_bar()
+        from gridsim.app.scene_cartpole import CartPoleScene
+        from gridsim.app.scene_demos import DemosScene
+        from gridsim.app.scene_grid import GridworldScene
+
+        self.scenes = {
+            "gridworld": GridworldScene(self.manager, self.size, world=world, factory=factory),
+            "cartpole": CartPoleScene(self.manager, self.size, factory=factory),
+            "demos": DemosScene(self.manager, self.size, factory=factory, demo=demo),
+        }
+        self.current = ""
+        for each in self.scenes.values():
+            each.hide()
+        self.switch(scene)
+
+    def _build_top_bar(self) -> None:
+        """Title, one tab per scene, and the English / 中文 switch at the right end. Texts are
+        English: pygame_gui re-labels them when the language changes."""
+        UILabel(pygame.Rect(12, 8, 110, 28), "GridSim", self.manager, object_id="#topbar_title")
+        self.tabs = {}
+        for i, (name, title) in enumerate(TABS):
+            self.tabs[name] = UIButton(
+                pygame.Rect(130 + i * 136, 6, 130, 34), title, self.manager, object_id="#tab"
+            )
+        self.language_buttons = {}
+        for code, name in LANGUAGES:
+            self.language_buttons[code] = UIButton(
+                pygame.Rect(0, 7, 90, 30),
+                name,
+                self.manager,
+                object_id=demo_language.LANGUAGE_BUTTON,
+            )
+        self._place_language_buttons()
+        self.language_buttons[self.language].select()
+
+    def _place_language_buttons(self) -> None:
+        for i, button in enumerate(self.language_buttons.values()):
+            button.set_relative_position((self.size[0] - 200 + i * 94, 7))
+
+    def set_language(self, code: str) -> None:
+        """Switch every label, caption, tooltip and message to ``code`` ('en' or 'zh')."""
+        demo_language.set_language(code, self.manager, remember=self.remember)
+        self.language = code
+        for c, button in self.language_buttons.items():
+            button.select() if c == code else button.unselect()
+        for scene in self.scenes.values():
+            scene.panel.relabel()
+
+    @property
+    def scene(self):
+        return self.scenes[self.current]
+
+    def switch(self, name: str) -> None:
+        """Show scene ``name``; the other scenes' training is paused (one trainer at a time
+        keeps the UI smooth on two cores)."""
+        if name not in self.scenes:
+            raise ValueError(f"unknown scene {name!r} (choose from {', '.join(SCENES)})")
+        if name == self.current:
+            return
+        if self.current:
+            self.scene.hide()
+            self.scene.panel.controller.pause()
+            self.tabs[self.current].unselect()
+        self.current = name
+        self.scene.layout(self.size)
+        self.scene.show()
+        self.tabs[name].select()
+
+    def resize(self, size) -> None:
+        w, h = max(MIN_SIZE[0], size[0]), max(MIN_SIZE[1], size[1])
+        if (w, h) != tuple(size):
+            self.screen = pygame.display.set_mode((w, h), pygame.RESIZABLE)
+        self.size = (w, h)
+        self.manager.set_window_resolution(self.size)
+        self._place_language_buttons()
+        for scene in self.scenes.values():
+            scene.layout(self.size)
+
+    # --- the loop ------------------------------------------------------------------
+    def frame(self) -> bool:
+        """One iteration of the main loop; False once the user closed the window."""
+        started = time.perf_counter()
+        if self.fixed_dt is None:
+            dt = self.clock.tick(self.fps) / 1000.0
+        else:
+            self.clock.tick(round(1 / self.fixed_dt))
+            dt = self.fixed_dt
+        for event in pygame.event.get():
+            self.handle_event(event)
+        if not self.running:
+            return False
+        self.manager.update(dt)
+        self.scene.update(dt)
+        self.draw(self.screen)
+        pygame.display.flip()
+        self.frames += 1
+        if self.first_frame_at is None:
+            self.first_frame_at = time.perf_counter()
+            if self.preload:
+                preload_trainer()
+        self.frame_times.append(time.perf_counter() - started)
+        if len(self.frame_times) > 10_000:
+            del self.frame_times[:5_000]
+        return True
+
+    def handle_event(self, event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.VIDEORESIZE:
+            self.resize(event.size)
+            return
+        consumed = self.manager.process_events(event)
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            for name, tab in self.tabs.items():
+                if event.ui_element is tab:
+                    self.switch(name)
+                    return
+            for code, button in self.language_buttons.items():
+                if event.ui_element is button:
+                    self.set_language(code)
+                    return
+        if consumed and event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+            return
+        if event.type in (pygame.KEYDOWN, pygame.KEYUP) and self.typing():
+            return  # the keys belong to a text box
+        self.scene.handle_event(event)
+
+    def typing(self) -> bool:
+        """True while a text box has the keyboard focus."""
+        return any(isinstance(e, UITextEntryLine) for e in self.manager.get_focus_set() or ())
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.scene.draw(surface)  # a scene paints everything below the top bar
+        surface.fill(style.TOPBAR, (0, 0, self.size[0], TOP_BAR))
+        self.manager.draw_ui(surface)
+
+    def run(self, frames: int | None = None) -> int:
+        """Run until the window closes (or for ``frames`` frames); the number of frames drawn."""
+        while self.running and (frames is None or self.frames < frames):
+            if not self.frame():
+                break
+        return self.frames
+
+    def screenshot(self, path) -> None:
+        """Save the last drawn frame as PNG, atomically (a temp name, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
+        pygame.image.save(self.screen, str(tmp))
+        os.replace(tmp, path)
+
+    def close(self, timeout: float = 0.6) -> None:
+        """Stop every trainer and close the window: all trainers are told to stop at once,
+        then waited for together for at most ``timeout`` seconds (their threads are daemons,
+        so a long update in flight cannot hold the process open)."""
+        pending = [scene.panel.controller.request_stop() for scene in self.scenes.values()]
+        deadline = time.perf_counter() + timeout
+        for trainer in pending:
+            if trainer is not None:
+                try:
+                    trainer.stop(timeout=max(0.0, deadline - time.perf_counter()))
+                except Exception:  # noqa: BLE001 - closing must not fail
+                    pass
+        for scene in self.scenes.values():
+            scene.close()
+        pygame.display.quit()

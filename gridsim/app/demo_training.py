@@ -1,0 +1,305 @@
+"""Demos that train (7, 9, 10a, 10b): the app's own TrainingController and TrainingPanel,
+preset with the demo's algorithm and hyper-parameters and started at once.
+
+The trainer thread publishes snapshots; these views only read ``panel.snapshot`` (numbers
+and numpy copies), as the app's scenes do. GRPO's groups are drawn from the latest
+policy with the core's numpy sampler and ``agents.estimators.group_relative``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from gridsim.app import draw_grid, style
+from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
+from gridsim.app.demo_view import DemoView, demo_world, draw_board, fit_grid, panel_box
+from gridsim.app.draw_cartpole import draw_action_bar, draw_display
+from gridsim.app.exact import ExactCache
+from gridsim.app.i18n import t
+from gridsim.app.training import Settings, TrainingController, algorithms
+from gridsim.app.training_panel import CONTROLS_HEIGHT, WIDTH, TrainingPanel
+from gridsim.trajectory import discounted_return, sample_walkers
+from gridsim.world import N_ACTIONS, state_name
+
+SOLVED_RETURN = 475.0
+
+
+class TrainingView(DemoView):
+    """A training panel on the right, preset with the demo's algorithm; starts on load."""
+
+    env = "gridworld"
+
+    def __init__(self, demo, manager, factory=None, seed=0):
+        super().__init__(demo, manager, factory, seed)
+        settings = Settings(
+            algo=demo.algo or "simple_pg",
+            seed=seed,
+            overrides=dict(demo.overrides),
+            stop_when_solved=self.env != "gridworld",
+        )
+        self.controller = TrainingController(self.env, settings, factory)
+        self.prepare()
+        self.panel = TrainingPanel(
+            manager, self.env, algorithms(), self.controller, uses_hidden=self.env == "cartpole"
+        )
+        self.controller.run()
+
+    def prepare(self) -> None:
+        """Give the controller what it needs before the first Run (a world, ...)."""
+
+    def layout(self, rect):
+        super().layout(rect)
+        self.panel.place(rect.right - WIDTH, rect.y)
+        self.status_rect = pygame.Rect(
+            rect.right - WIDTH + 10,
+            rect.y + CONTROLS_HEIGHT,
+            WIDTH - 20,
+            rect.bottom - rect.y - CONTROLS_HEIGHT - 10,
+        )
+        self.main = pygame.Rect(rect.x, rect.y, rect.width - WIDTH - 10, rect.height)
+
+    def handle_event(self, event) -> bool:
+        return self.panel.handle_event(event)
+
+    def update(self, dt):
+        self.panel.update()
+
+    def draw(self, surface):
+        self.panel.draw(surface, self.status_rect)
+
+    def show(self):
+        super().show()
+        self.panel.show()
+
+    def hide(self):
+        super().hide()
+        self.panel.hide()
+
+    def close(self):
+        self.panel.close()
+        self.panel.column.container.kill()
+        super().close()
+
+    def readout(self):
+        snap = self.panel.snapshot
+        return {
+            "algo": self.controller.settings.algo,
+            "overrides": dict(self.controller.settings.overrides),
+            "status": self.controller.status(),
+            "updates": getattr(snap, "update", 0) if snap is not None else 0,
+        }
+
+
+class GridTrainingView(TrainingView):
+    """Demo 7: the learned arrows over the optimal ones, and the latest training episode."""
+
+    def prepare(self):
+        self.world = demo_world(self.demo)
+        self.exact = ExactCache()
+        self.controller.set_world(self.world, keep_policy=False)
+
+    def layout(self, rect):
+        super().layout(rect)
+        self.geo = fit_grid(
+            pygame.Rect(self.main.x, self.main.y, self.main.width, self.main.height - 60),
+            self.world,
+        )
+
+    def policy(self) -> np.ndarray:
+        snap = self.panel.snapshot
+        pi = getattr(snap, "pi", None) if snap is not None else None
+        if pi is None or np.shape(pi) != (self.world.n_states, N_ACTIONS):
+            return np.full((self.world.n_states, N_ACTIONS), 1.0 / N_ACTIONS)
+        return np.asarray(pi)
+
+    def update(self, dt):
+        super().update(dt)
+        optimal = self.exact.optimal(self.world)
+        if optimal.episode_return is not None:
+            self.panel.reference = (optimal.episode_return, "optimal")
+
+    def draw_grid(self, surface):
+        optimal = self.exact.optimal(self.world)
+        draw_board(surface, self.geo, self.world, self.policy(), optimal=optimal.best)
+        snap = self.panel.snapshot
+        trajs = getattr(snap, "trajectories", ()) if snap is not None else ()
+        if trajs:
+            traj = trajs[-1]
+            draw_grid.draw_path(surface, self.geo, traj, len(traj))
+
+    def draw(self, surface):
+        self.draw_grid(surface)
+        snap = self.panel.snapshot
+        x, y = self.main.x + 10, self.geo.rect.bottom + 10
+        if snap is not None:
+            y = style.blit_lines(
+                surface,
+                [t("update {u}: arrows = the learned π(a|s), purple = optimal", u=snap.update)],
+                (x, y),
+                14,
+                style.MUTED,
+            )
+        super().draw(surface)
+
+
+class CartPoleTrainingView(TrainingView):
+    """Demos 9 and 10a: the latest policy balancing the display pole, at real time."""
+
+    env = "cartpole"
+
+    def prepare(self):
+        self.display = DisplayCartPole(0)
+        self.probs = np.array([0.5, 0.5])
+
+    def layout(self, rect):
+        super().layout(rect)
+        m = self.main
+        self.pole_rect = pygame.Rect(m.x + 10, m.y + 40, m.width - 20, min(360, m.height - 160))
+        self.bar_rect = pygame.Rect(
+            self.pole_rect.x, self.pole_rect.bottom + 40, self.pole_rect.width, 26
+        )
+        self.panel.reference = (SOLVED_RETURN, "solved")
+
+    def choose(self, obs) -> int:
+        weights = (
+            getattr(self.panel.snapshot, "policy_weights", None) if self.panel.snapshot else None
+        )
+        self.probs = policy_probs(weights, obs)
+        return int(self.rng.random() >= self.probs[0])
+
+    def update(self, dt):
+        super().update(dt)
+        self.display.advance(dt, self.choose)
+
+    def draw(self, surface):
+        d = self.display
+        style.blit_text(
+            surface,
+            t("The latest policy, at real time (50 steps/s)"),
+            (self.pole_rect.x, self.main.y + 10),
+            15,
+            bold=True,
+        )
+        draw_display(surface, self.pole_rect, d)
+        style.blit_text(
+            surface, t("the policy now:"), (self.bar_rect.x, self.bar_rect.y - 20), 13, style.MUTED
+        )
+        draw_action_bar(surface, self.bar_rect, self.probs)
+        last = "-" if d.last_return is None else f"{d.last_return:.0f}"
+        style.blit_text(
+            surface,
+            t("last episode: {r}", r=last),
+            (self.bar_rect.x, self.bar_rect.bottom + 14),
+            14,
+        )
+        super().draw(surface)
+
+
+class GrpoView(GridTrainingView):
+    """Demo 10b: GRPO training, and groups of episodes from the latest policy side by side,
+    each episode's bar its group-relative advantage."""
+
+    GROUPS = 4
+    GROUP_SIZE = 8
+    RESAMPLE_SECONDS = 2.0
+
+    def prepare(self):
+        super().prepare()
+        self.groups: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.clock = self.RESAMPLE_SECONDS
+
+    def layout(self, rect):
+        DemoView.layout(self, rect)
+        TrainingView.layout(self, rect)
+        m = self.main
+        grid_h = int(m.height * 0.45)
+        self.geo = fit_grid(pygame.Rect(m.x, m.y, m.width, grid_h), self.world)
+        self.groups_rect = pygame.Rect(
+            m.x + 6, m.y + grid_h + 8, m.width - 12, m.height - grid_h - 12
+        )
+
+    def sample_groups(self) -> None:
+        """GROUPS start cells, GROUP_SIZE episodes from each under the latest policy."""
+        from agents.estimators import group_relative
+
+        starts = self.rng.choice(self.world.start_states(), self.GROUPS, replace=False)
+        walkers = np.repeat(starts, self.GROUP_SIZE)
+        _, _, rewards, _ = sample_walkers(
+            self.world, self.policy(), walkers, self.world.horizon, self.rng
+        )
+        returns = np.array([discounted_return(r, self.world.gamma) for r in rewards])
+        adv = group_relative(returns, np.repeat(np.arange(self.GROUPS), self.GROUP_SIZE))
+        self.groups = [
+            (
+                int(s),
+                returns[i * self.GROUP_SIZE : (i + 1) * self.GROUP_SIZE],
+                adv[i * self.GROUP_SIZE : (i + 1) * self.GROUP_SIZE],
+            )
+            for i, s in enumerate(starts)
+        ]
+
+    def update(self, dt):
+        super().update(dt)
+        self.clock += dt
+        if self.clock >= self.RESAMPLE_SECONDS:
+            self.clock = 0.0
+            self.sample_groups()
+
+    def draw(self, surface):
+        self.draw_grid(surface)
+        r = self.groups_rect
+        panel_box(surface, r)
+        style.blit_text(
+            surface,
+            t(
+                "{G} episodes per group, from the latest policy; bars: advantage A_i",
+                G=self.GROUP_SIZE,
+            ),
+            (r.x + 8, r.y + 6),
+            13,
+            bold=True,
+        )
+        if self.groups:
+            slot = r.width // len(self.groups)
+            mid = r.y + 30 + (r.height - 60) // 2
+            half_h = (r.height - 70) // 2
+            for k, (start, returns, adv) in enumerate(self.groups):
+                x0 = r.x + k * slot + 8
+                style.blit_text(
+                    surface,
+                    t("start {s}", s=state_name(start)),
+                    (x0, r.y + 26),
+                    13,
+                    style.START,
+                    True,
+                )
+                style.blit_text(
+                    surface,
+                    t("mean R {m}", m=f"{returns.mean():.2f}"),
+                    (x0, r.bottom - 20),
+                    12,
+                    style.MUTED,
+                )
+                bar_w = max(3, (slot - 24) // self.GROUP_SIZE - 2)
+                pygame.draw.line(surface, style.MUTED, (x0, mid), (x0 + slot - 20, mid))
+                for i, a in enumerate(adv):
+                    h = int(min(1.0, abs(a) / 2.5) * half_h)
+                    color = style.POSITIVE if a > 0 else style.NEGATIVE
+                    bx = x0 + i * (bar_w + 2)
+                    rect = pygame.Rect(bx, mid - h if a > 0 else mid, bar_w, max(1, h))
+                    pygame.draw.rect(surface, color, rect)
+                if k:
+                    pygame.draw.line(
+                        surface,
+                        style.PANEL_EDGE,
+                        (r.x + k * slot, r.y + 24),
+                        (r.x + k * slot, r.bottom - 6),
+                    )
+        TrainingView.draw(self, surface)
+
+    def readout(self):
+        out = super().readout()
+        out["group_advantage_sums"] = [float(adv.sum()) for _, _, adv in self.groups]
+        out["groups"] = len(self.groups)
+        return out

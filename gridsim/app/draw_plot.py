@@ -1,0 +1,124 @@
+"""The returns plot: mean return per update, its moving average, and a reference line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from gridsim.app import style
+from gridsim.app.i18n import t
+
+
+def moving_average(values, window: int) -> np.ndarray:
+    """Trailing mean over up to ``window`` points (the first points average what exists)."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        return x
+    c = np.cumsum(np.insert(x, 0, 0.0))
+    idx = np.arange(1, x.size + 1)
+    lo = np.maximum(0, idx - window)
+    return (c[idx] - c[lo]) / (idx - lo)
+
+
+def nice_range(lo: float, hi: float) -> tuple[float, float]:
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        return 0.0, 1.0
+    if hi - lo < 1e-9:
+        pad = max(1.0, abs(hi) * 0.1)
+        return lo - pad, hi + pad
+    pad = (hi - lo) * 0.08
+    return lo - pad, hi + pad
+
+
+def draw_returns_plot(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    mean_returns,
+    reference: float | None = None,
+    reference_label: str = "",
+    window: int = 10,
+) -> None:
+    """Axes, the per-update mean return (light), its moving average (dark) and a dashed
+    horizontal ``reference`` (e.g. the optimal return, or CartPole's 475)."""
+    surface.fill(style.CELL, rect)
+    pygame.draw.rect(surface, style.PANEL_EDGE, rect, 1)
+    size = 12
+    style.blit_text(
+        surface, t("mean return per update"), (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True
+    )
+    plot = pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 46)
+    if plot.width < 20 or plot.height < 20:
+        return
+    n_updates = len(mean_returns)
+    y = forward_filled(np.asarray(mean_returns, dtype=np.float64))
+    lo = float(y.min()) if y.size else 0.0
+    hi = float(y.max()) if y.size else 1.0
+    if reference is not None:
+        lo, hi = min(lo, reference), max(hi, reference)
+    lo, hi = nice_range(lo, hi)
+    n = max(int(y.size), 2)
+
+    def sy(v):
+        return plot.bottom - (v - lo) / (hi - lo) * plot.height
+
+    for frac in (0.0, 0.5, 1.0):
+        v = lo + frac * (hi - lo)
+        yy = sy(v)
+        pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
+        style.blit_text(surface, f"{v:.3g}", (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
+    pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
+    pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
+    style.blit_text(
+        surface,
+        t("updates: {n}", n=n_updates),
+        (plot.right, plot.bottom + 3),
+        11,
+        style.MUTED,
+        anchor="topright",
+    )
+    if reference is not None:
+        yy = sy(reference)
+        for x0 in range(plot.x, plot.right, 10):
+            pygame.draw.line(surface, style.PLOT_BEST, (x0, yy), (min(x0 + 5, plot.right), yy), 2)
+        style.blit_text(
+            surface, reference_label, (plot.x + 4, yy - 2), 11, style.PLOT_BEST, anchor="bottomleft"
+        )
+    if y.size >= 1:
+
+        def points(series) -> list:
+            idx, values = _decimated(series, plot.width)
+            xs = plot.x + idx / (n - 1) * plot.width
+            ys = plot.bottom - (values - lo) / (hi - lo) * plot.height
+            return np.column_stack([xs, ys]).tolist()
+
+        line = points(y)
+        if len(line) == 1:
+            pygame.draw.circle(surface, style.PLOT_MEAN, line[0], 3)
+        else:
+            pygame.draw.lines(surface, style.PLOT_LINE, False, line, 1)
+            pygame.draw.lines(surface, style.PLOT_MEAN, False, points(moving_average(y, window)), 2)
+        legend = t("light: per update · dark: average of {w}", w=window)
+        style.blit_text(surface, legend, (plot.x, plot.bottom + 3), 11, style.MUTED)
+
+
+def forward_filled(y: np.ndarray) -> np.ndarray:
+    """NaN (an update in which no episode finished) takes the value before it; leading NaNs
+    are dropped."""
+    if y.size == 0:
+        return y
+    finite = np.isfinite(y)
+    if not finite.any():
+        return y[:0]
+    idx = np.where(finite, np.arange(y.size), 0)
+    np.maximum.accumulate(idx, out=idx)
+    out = y[idx]
+    return out[np.argmax(finite) :]
+
+
+def _decimated(y: np.ndarray, width: int):
+    """At most ~2 points per pixel column: (indices, values)."""
+    n = y.size
+    if n <= 2 * width:
+        return np.arange(n), y
+    idx = np.linspace(0, n - 1, 2 * width).astype(int)
+    return idx, y[idx]

@@ -1,0 +1,588 @@
+"""The Gridworld scene: edit the world and its rewards, watch the policy, values and a
+trajectory, set a policy by hand, and train with any algorithm."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+import pygame_gui
+from pygame_gui.windows import UIFileDialog
+
+from gridsim.app import draw_grid, editor, style
+from gridsim.app.editor import EditError
+from gridsim.app.exact import ExactCache
+from gridsim.app.formulas import discounted_equation, prefix, return_equation
+from gridsim.app.i18n import language, t
+from gridsim.app.scene import TOP_BAR, Scene
+from gridsim.app.training import Settings, TrainingController, algorithms
+from gridsim.app.training_panel import WIDTH, TrainingPanel, status_rect
+from gridsim.app.widgets import Column, labelled_entry, select_option
+from gridsim.layout import LayoutError, load_layout, save_layout
+from gridsim.trajectory import sample_trajectory
+from gridsim.world import ACTION_WORDS, ACTIONS, N_ACTIONS, World, default_world, state_name
+
+LEFT_WIDTH = 280
+STEPS_PER_SECOND = 3.0
+HOLD_SECONDS = 1.5
+MAX_SHOWN_STEPS = 40
+
+TOOL_TIPS = {
+    "forbidden": "Click a cell to make it forbidden (red); click again to clear it",
+    "target": "Click a cell to make it a target (green); click again to clear it",
+    "start": "Click a cell to start trajectories there",
+    "clear": "Click a cell to make it an ordinary white cell",
+}
+TOOL_NAMES = {"forbidden": "Forbidden", "target": "Target", "start": "Start", "clear": "Clear"}
+ACTION_VALUE_OPTIONS = (("off", "off"), ("Q^π", "q_pi"), ("A^π", "a_pi"), ("Q*", "q_star"))
+MODE_OPTIONS = (("forbidden cells: enter", "enter"), ("forbidden cells: walls", "wall"))
+
+
+@dataclass
+class Overlays:
+    """What is drawn over the grid besides the policy."""
+
+    v_pi: bool = True
+    v_star: bool = False
+    action_values: str = "off"  # off | q_pi | a_pi | q_star
+
+
+class GridworldScene(Scene):
+    title = "Gridworld"
+
+    def __init__(self, manager, size, world: World | None = None, factory=None, seed: int = 0):
+        self.manager = manager
+        self.world = world or default_world()
+        self.tool = "forbidden"
+        self.hand_mode = False
+        self.hand_actions: tuple[int, ...] = (4,) * self.world.n_states
+        self.overlays = Overlays()
+        self.exact = ExactCache()
+        self.message, self.message_color = "", style.MUTED
+        self.rng = np.random.default_rng(seed)
+        self.traj = None
+        self.traj_steps = 0.0
+        self.traj_hold = 0.0
+        self.hover: int | None = None
+        self._board_key = None
+        self._board: pygame.Surface | None = None
+        self._dialog = None
+        self._dialog_kind = ""
+        self.controller = TrainingController(
+            "gridworld", Settings(algo="reinforce", stop_when_solved=False), factory
+        )
+        self.controller.set_world(self.world, keep_policy=False)
+        self.panel = TrainingPanel(
+            manager, "gridworld", algorithms(), self.controller, uses_hidden=False
+        )
+        self._build_left()
+        self.layout(size)
+
+    # --- widgets -------------------------------------------------------------------
+    def _build_left(self) -> None:
+        col = Column(self.manager, pygame.Rect(0, TOP_BAR, LEFT_WIDTH, 600))
+        self.left = col
+        col.heading("World: click a cell to edit it")
+        half = (col.width - 4) // 2
+        self.tool_buttons = {}
+        for i, tool in enumerate(editor.TOOLS):
+            self.tool_buttons[tool] = col.button(
+                TOOL_NAMES[tool], (i % 2) * (half + 4), half, tip=TOOL_TIPS[tool]
+            )
+            if i % 2:
+                col.next_row(30)
+        self.tool_buttons[self.tool].select()
+        col.skip(4)
+        col.label("size", 0, 40, object_id="#field_label")
+        sides = [str(n) for n in range(editor.MIN_SIDE, editor.MAX_EDIT_SIDE + 1)]
+        self.rows_menu = col.dropdown(sides, str(self.world.rows), 44, 70)
+        col.label("×", 116, 20)
+        self.cols_menu = col.dropdown(sides, str(self.world.cols), 138, 70)
+        self.rows_menu.set_tooltip("rows (a new size starts training over)")
+        self.cols_menu.set_tooltip("columns (a new size starts training over)")
+        col.next_row()
+        self.tutorial_button = col.button("Tutorial world", 0, 112, tip="the tutorial's 3x3 world")
+        self.open_button = col.button("Open…", 116, 70, tip="load a layout file (JSON)")
+        self.save_button = col.button(
+            "Save…", 190, col.width - 190, tip="save this world as a layout file"
+        )
+        col.next_row(40)
+        col.heading("Rewards and options")
+        self.fields = {}
+        names = list(editor.NUMBER_FIELDS)
+        for i, name in enumerate(names):
+            x = (i % 2) * (half + 4)
+            self.fields[name] = labelled_entry(
+                col, name, x, 80, half - 82, editor.field_text(self.world, name)
+            )
+            if i % 2:
+                col.next_row()
+        self.fields["gamma"].set_tooltip("discount factor, 0 <= gamma < 1")
+        self.fields["horizon"].set_tooltip("training episodes are cut after this many steps")
+        self._field_text = {name: e.get_text() for name, e in self.fields.items()}
+        self._focused = None
+        self.mode_menu = col.dropdown(
+            list(MODE_OPTIONS),
+            _option(MODE_OPTIONS, self.world.forbidden_mode),
+            0,
+            col.width,
+        )
+        col.next_row()
+        self.terminal_box = col.checkbox(
+            "episode ends at target", checked=self.world.target_terminal
+        )
+        col.next_row(30)
+        self.message_y = TOP_BAR + col.y
+        col.skip(44)
+        col.heading("Show")
+        self.v_pi_box = col.checkbox("V^π values (bottom left)", checked=True)
+        col.next_row(26)
+        self.v_star_box = col.checkbox("V* and optimal arrows (purple)")
+        col.next_row(28)
+        col.label("per action", 0, 80, object_id="#field_label")
+        self.action_menu = col.dropdown(
+            list(ACTION_VALUE_OPTIONS), ACTION_VALUE_OPTIONS[0], 84, 110
+        )
+        self.action_menu.set_tooltip("Q or advantage of each action, as coloured triangles")
+        col.next_row(34)
+        self.hand_box = col.checkbox(
+            "hand policy: click a cell's side",
+            tip="set a deterministic action per cell (middle = a5 stay)",
+        )
+        col.next_row()
+
+    def layout(self, size) -> None:
+        w, h = size
+        self.size = (w, h)
+        self.panel.place(w - WIDTH, TOP_BAR)
+        center = pygame.Rect(LEFT_WIDTH, TOP_BAR, max(100, w - LEFT_WIDTH - WIDTH), h - TOP_BAR)
+        self.center = self.center_rect = center
+        self.hint_rect = pygame.Rect(center.x + 12, center.y + 6, center.width - 24, 58)
+        self.text_rect = pygame.Rect(center.x + 12, center.bottom - 100, center.width - 24, 96)
+        grid_area = pygame.Rect(
+            center.x + 12, center.y + 66, center.width - 24, center.height - 66 - 104
+        )
+        self.geo = draw_grid.GridGeometry.fit(grid_area, self.world.rows, self.world.cols)
+        self.left_rect = pygame.Rect(0, TOP_BAR, LEFT_WIDTH, h - TOP_BAR)
+        self.right_rect = pygame.Rect(w - WIDTH, TOP_BAR, WIDTH, h - TOP_BAR)
+        self.status_rect = status_rect((w, h))
+
+    def show(self) -> None:
+        self.left.container.show()
+        self.panel.show()
+
+    def hide(self) -> None:
+        self.left.container.hide()
+        self.panel.hide()
+
+    # --- presets (for code, demos and tests) ---------------------------------------------
+    def preset(self, *, world=None, hand_actions=None, algo=None, overlays: Overlays | None = None):
+        """Put the scene in a given state as if the user had clicked there."""
+        if world is not None:
+            self.set_world(world, keep_policy=False)
+        if hand_actions is not None:
+            self.hand_actions = tuple(int(a) for a in hand_actions)
+            self._set_hand_mode(True)
+        if algo is not None:
+            self.panel.choose_algo(algo)
+        if overlays is not None:
+            self.overlays = overlays
+            self.v_pi_box.set_state(overlays.v_pi)
+            self.v_star_box.set_state(overlays.v_star)
+            select_option(self.action_menu, _option(ACTION_VALUE_OPTIONS, overlays.action_values))
+
+    # --- the world -----------------------------------------------------------------------
+    def set_world(self, world: World, *, keep_policy: bool) -> None:
+        """Make ``world`` the world: widgets, trainer (next update), overlays, all at once."""
+        reshaped = world.shape != self.world.shape
+        self.world = world
+        if reshaped:
+            keep_policy = False
+            self.hand_actions = (4,) * world.n_states
+            self.layout(self.size)
+        self.controller.set_world(world, keep_policy=keep_policy)
+        self._sync_widgets()
+        self.traj = None
+
+    def _sync_widgets(self) -> None:
+        self._reset_size_menus()
+        for name, entry in self.fields.items():
+            text = editor.field_text(self.world, name)
+            entry.set_text(text)
+            self._field_text[name] = text
+        self.terminal_box.set_state(self.world.target_terminal)
+        mode = _option(MODE_OPTIONS, self.world.forbidden_mode)
+        if self.mode_menu.selected_option[1] != mode[1]:
+            select_option(self.mode_menu, mode)
+
+    def _edit(self, make) -> None:
+        try:
+            world = make()
+        except EditError as e:
+            self._say(str(e), error=True)
+            return
+        self.set_world(world, keep_policy=True)
+
+    def _say(self, message: str, error: bool = False) -> None:
+        self.message, self.message_color = message, (style.ERROR if error else style.OK)
+
+    def _apply_field(self, name: str) -> None:
+        entry = self.fields[name]
+        text = entry.get_text()
+        if text.strip() == self._field_text[name].strip():
+            return
+        try:
+            world = editor.apply_field(self.world, name, text)
+        except EditError as e:
+            self._say(str(e), error=True)
+            entry.set_text(self._field_text[name])
+            return
+        self._say(
+            t("{name} = {value}: applied from the next update", name=name, value=text.strip())
+        )
+        self.set_world(world, keep_policy=True)
+
+    def _set_hand_mode(self, on: bool) -> None:
+        if on and not self.hand_mode:
+            pi, _ = self._trained_policy()
+            if pi is not None:
+                self.hand_actions = tuple(int(a) for a in np.argmax(pi, axis=1))
+            self.controller.pause()
+        self.hand_mode = on
+        self.hand_box.set_state(on)
+        self.traj = None
+
+    # --- events --------------------------------------------------------------------------
+    def handle_event(self, event) -> None:
+        if self.panel.handle_event(event):
+            if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in (
+                self.panel.run,
+                self.panel.step,
+            ):
+                if self.hand_mode:
+                    self._set_hand_mode(False)
+            return
+        et = event.type
+        if et == pygame_gui.UI_BUTTON_PRESSED:
+            self._on_button(event.ui_element)
+        elif et == pygame_gui.UI_DROP_DOWN_MENU_CHANGED:
+            self._on_menu(event)
+        elif et == pygame_gui.UI_TEXT_ENTRY_FINISHED:
+            for name, entry in self.fields.items():
+                if event.ui_element is entry:
+                    self._apply_field(name)
+        elif et in (pygame_gui.UI_CHECK_BOX_CHECKED, pygame_gui.UI_CHECK_BOX_UNCHECKED):
+            on = et == pygame_gui.UI_CHECK_BOX_CHECKED
+            if event.ui_element is self.terminal_box:
+                self._edit(lambda: editor.set_options(self.world, target_terminal=on))
+            elif event.ui_element is self.v_pi_box:
+                self.overlays.v_pi = on
+            elif event.ui_element is self.v_star_box:
+                self.overlays.v_star = on
+            elif event.ui_element is self.hand_box:
+                self._set_hand_mode(on)
+        elif et == pygame_gui.UI_FILE_DIALOG_PATH_PICKED and event.ui_element is self._dialog:
+            self._on_path(event.text)
+        elif et == pygame_gui.UI_WINDOW_CLOSE and event.ui_element is self._dialog:
+            self._dialog = None
+        elif et == pygame.MOUSEMOTION:
+            self.hover = self.geo.state_at(event.pos)
+        elif et == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.click(event.pos)
+
+    def click(self, pos) -> None:
+        """A left click on the board: set a hand action, or apply the current tool."""
+        s = self.geo.state_at(pos)
+        if s is None:
+            return
+        if self.hand_mode:
+            if self.world.is_terminal(s):
+                return
+            a = editor.action_at(*self.geo.offset_in_cell(pos, s))
+            self.hand_actions = editor.with_hand_action(self.hand_actions, s, a)
+            self._say(t("{s}: {a} {word}", s=state_name(s), a=ACTIONS[a], word=t(ACTION_WORDS[a])))
+            self.traj = None
+            return
+        before = self.world
+        self._edit(lambda: editor.apply_tool(self.world, self.tool, s))
+        if self.world is not before:
+            self._say(
+                t(
+                    "{tool} {s}: applied from the next update",
+                    tool=t(TOOL_NAMES[self.tool]),
+                    s=state_name(s),
+                )
+            )
+
+    def _on_button(self, element) -> None:
+        for tool, button in self.tool_buttons.items():
+            if element is button:
+                self.tool_buttons[self.tool].unselect()
+                self.tool = tool
+                button.select()
+                if self.hand_mode:
+                    self._set_hand_mode(False)
+                return
+        if element is self.tutorial_button:
+            self.set_world(default_world(), keep_policy=False)
+            self._reset_size_menus()
+            self.controller.reset()
+            self._say(t("the tutorial's world; training starts over"))
+        elif element in (self.open_button, self.save_button):
+            self._open_dialog("open" if element is self.open_button else "save")
+
+    def _open_dialog(self, kind: str) -> None:
+        if self._dialog is not None:
+            self._dialog.kill()
+        w, h = self.size
+        rect = pygame.Rect(0, 0, min(520, w - 40), min(420, h - 80))
+        rect.center = (w // 2, h // 2)
+        start = os.path.join(os.getcwd(), "my_layout.json" if kind == "save" else "")
+        self._dialog = UIFileDialog(
+            rect,
+            self.manager,
+            window_title=t("Open a layout") if kind == "open" else t("Save the layout as"),
+            initial_file_path=start,
+            allow_existing_files_only=kind == "open",
+            allowed_suffixes={".json"},
+        )
+        self._dialog_kind = kind
+
+    def _on_path(self, path: str) -> None:
+        kind, self._dialog = self._dialog_kind, None
+        if kind == "open":
+            self.open_layout(path)
+        else:
+            self.save_layout(path)
+
+    def open_layout(self, path) -> bool:
+        try:
+            world = load_layout(path)
+        except LayoutError as e:
+            self._say(t("could not open: {e}", e=str(e)), error=True)
+            return False
+        self.set_world(world, keep_policy=False)
+        self._reset_size_menus()
+        self._say(t("opened {name}", name=os.path.basename(str(path))))
+        return True
+
+    def save_layout(self, path) -> bool:
+        try:
+            save_layout(self.world, path)
+        except OSError as e:
+            self._say(t("could not save: {e}", e=e.strerror or str(e)), error=True)
+            return False
+        self._say(t("saved {name}", name=os.path.basename(str(path))))
+        return True
+
+    def _reset_size_menus(self) -> None:
+        for menu, value in ((self.rows_menu, self.world.rows), (self.cols_menu, self.world.cols)):
+            text = str(value)
+            if menu.selected_option[0] != text and text in [o[0] for o in menu.options_list]:
+                select_option(menu, (text, text))
+
+    def _on_menu(self, event) -> None:
+        element = event.ui_element
+        if element in (self.rows_menu, self.cols_menu):
+            rows = int(self.rows_menu.selected_option[0])
+            cols = int(self.cols_menu.selected_option[0])
+            try:
+                world = editor.resize(self.world, rows, cols)
+            except EditError as e:
+                self._say(str(e), error=True)
+                return
+            self.set_world(world, keep_policy=False)
+            self._say(t("{r}x{c} grid: training starts over", r=rows, c=cols))
+        elif element is self.mode_menu:
+            mode = event.selected_option_id
+            self._edit(lambda: editor.set_options(self.world, forbidden_mode=mode))
+        elif element is self.action_menu:
+            self.overlays.action_values = event.selected_option_id
+
+    # --- per frame -----------------------------------------------------------------------
+    def _trained_policy(self):
+        """(pi[S, A], key) of the latest snapshot if it fits this world, else (None, None)."""
+        snap = self.panel.snapshot
+        pi = getattr(snap, "pi", None) if snap is not None else None
+        if pi is None or np.shape(pi) != (self.world.n_states, N_ACTIONS):
+            return None, None
+        return pi, ("trainer", id(self.controller.trainer), snap.update, snap.env_steps)
+
+    def shown_policy(self):
+        """(pi[S, A], key, source): the hand policy, the trainer's, or the uniform one."""
+        if self.hand_mode:
+            return editor.hand_policy(self.hand_actions), ("hand", self.hand_actions), "hand"
+        pi, key = self._trained_policy()
+        if pi is not None:
+            return pi, key, "trainer"
+        n = self.world.n_states
+        return np.full((n, N_ACTIONS), 1.0 / N_ACTIONS), ("uniform", n), "uniform"
+
+    def update(self, dt: float) -> None:
+        self.panel.update()
+        focused = next((name for name, e in self.fields.items() if e.is_focused), None)
+        if self._focused is not None and focused != self._focused:
+            self._apply_field(self._focused)
+        self._focused = focused
+        optimal = self.exact.optimal(self.world)
+        self.panel.reference = (
+            (optimal.episode_return, "optimal") if optimal.episode_return is not None else None
+        )
+        self._advance_trajectory(dt)
+
+    def _advance_trajectory(self, dt: float) -> None:
+        if self.traj is None:
+            pi, _, _ = self.shown_policy()
+            horizon = min(self.world.horizon, MAX_SHOWN_STEPS)
+            self.traj = sample_trajectory(self.world, pi, self.world.start, horizon, self.rng)
+            self.traj_steps, self.traj_hold = 0.0, 0.0
+            return
+        if self.traj_steps < len(self.traj):
+            self.traj_steps = min(len(self.traj), self.traj_steps + dt * STEPS_PER_SECOND)
+        else:
+            self.traj_hold += dt
+            if self.traj_hold >= HOLD_SECONDS:
+                self.traj = None
+
+    # --- drawing -------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        surface.fill(style.BACKGROUND, self.center_rect)
+        surface.fill(style.PANEL, self.left_rect)
+        surface.fill(style.PANEL, self.right_rect)
+        pygame.draw.line(
+            surface, style.PANEL_EDGE, self.left_rect.topright, self.left_rect.bottomright
+        )
+        pygame.draw.line(
+            surface, style.PANEL_EDGE, self.right_rect.topleft, self.right_rect.bottomleft
+        )
+        self._draw_message(surface)
+        self._draw_hint(surface)
+        pi, key, _ = self.shown_policy()
+        board_key = (
+            self.world,
+            self.geo,
+            key,
+            self.overlays.v_pi,
+            self.overlays.v_star,
+            self.overlays.action_values,
+            language(),  # the board's labels ("start") are in it
+        )
+        if board_key != self._board_key:
+            self._board_key = board_key
+            self._board = self._render_board(pi, key)
+        surface.blit(self._board, self.geo.rect)
+        if self.traj is not None:
+            draw_grid.draw_path(surface, self.geo, self.traj, self.traj_steps)
+            draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, self.traj_steps)
+            self._draw_equations(surface)
+        self.panel.draw(surface, self.status_rect)
+
+    def _render_board(self, pi, key) -> pygame.Surface:
+        """The grid with its overlays and policy arrows, at the origin of its own surface."""
+        geo = draw_grid.GridGeometry(0, 0, self.geo.cell, self.geo.rows, self.geo.cols)
+        board = pygame.Surface(geo.rect.size)
+        world, ov = self.world, self.overlays
+        draw_grid.draw_fills(board, geo, world)
+        optimal = self.exact.optimal(world)
+        values = self.exact.policy(world, key, pi)
+        if ov.action_values != "off":
+            table = {"q_pi": values.q, "a_pi": values.adv, "q_star": optimal.q}[ov.action_values]
+            draw_grid.draw_action_values(board, geo, world, table, ov.action_values)
+            draw_grid.draw_kind_frames(board, geo, world)
+        draw_grid.draw_marks(board, geo, world)
+        reach = 0.2 if ov.action_values != "off" and geo.cell >= 96 else 0.33
+        if ov.v_star:
+            draw_grid.draw_optimal(board, geo, world, optimal.best, reach=reach + 0.1)
+        draw_grid.draw_policy(board, geo, world, pi, reach=reach)
+        if ov.v_pi:
+            draw_grid.draw_values(board, geo, world, values.v, "V=", style.VALUE_PI, "left")
+        if ov.v_star:
+            draw_grid.draw_values(board, geo, world, optimal.v, "V*=", style.VALUE_STAR, "right")
+        return board
+
+    def _draw_message(self, surface) -> None:
+        if not self.message:
+            return
+        x, y = 10, self.message_y
+        for line in style.wrap(self.message, 13, LEFT_WIDTH - 20)[:3]:
+            style.blit_text(surface, line, (x, y), 13, self.message_color)
+            y += 16
+
+    def _draw_hint(self, surface) -> None:
+        r = self.hint_rect
+        if self.hand_mode:
+            hint = t("Hand policy: click the side of a cell to choose its action (middle: a5 stay)")
+        else:
+            tool = t(TOOL_NAMES[self.tool])
+            hint = t("Tool: {tool}. {tip}", tool=tool, tip=t(TOOL_TIPS[self.tool]))
+        hint_lines = style.wrap(hint, 14, r.width)[:2]
+        y = r.y
+        for line in hint_lines:
+            style.blit_text(surface, line, (r.x, y), 14, style.TEXT, bold=True)
+            y += 19
+        s = self.hover
+        pi, key, source = self.shown_policy()
+        if s is not None and s < self.world.n_states:
+            v = self.exact.policy(self.world, key, pi).v[s]
+            probs = "  ".join(f"{ACTIONS[a]} {pi[s, a]:.2f}" for a in range(N_ACTIONS))
+            line = t("{s}: V^π = {v} · π: {probs}", s=state_name(s), v=f"{v:.3g}", probs=probs)
+        else:
+            line = {
+                "hand": t("Showing your hand policy."),
+                "trainer": t("Showing the trainer's latest policy."),
+                "uniform": t("Showing the uniform random policy (press Run to train)."),
+            }[source]
+        style.blit_text(surface, style.wrap(line, 13, r.width)[0], (r.x, y + 1), 13, style.MUTED)
+
+    def _draw_equations(self, surface) -> None:
+        r = self.text_rect
+        shown = prefix(self.traj, int(self.traj_steps))
+        head = t(
+            "Trajectory from {s}, {n} steps:",
+            s=state_name(int(self.traj.states[0])),
+            n=len(self.traj),
+        )
+        style.blit_text(surface, head, (r.x, r.y), 13, style.MUTED)
+        lines = (
+            fit_sum(return_equation(shown), 14, r.width),
+            fit_sum(discounted_equation(shown, self.world.gamma), 14, r.width),
+        )
+        for k, line in enumerate(lines):
+            style.blit_text(surface, line, (r.x, r.y + 18 + 20 * k), 14, style.TEXT)
+
+    def close(self) -> None:
+        self.panel.close()
+
+
+def fit_sum(equation: str, size: int, width: int) -> str:
+    """One line of 'name = a + b + ... = total   (note)' no wider than ``width`` pixels:
+    the note goes first, then terms from the end (shown as '…'); the total always stays."""
+    f = style.font(size)
+    note = ""
+    if "   (" in equation:
+        equation, rest = equation.split("   (", 1)
+        note = "   (" + rest
+    for candidate in (equation + note, equation):
+        if f.size(candidate)[0] <= width:
+            return candidate
+    body, _, total = equation.rpartition(" = ")
+    tokens = body.split(" ")
+    if tokens[-2:] == ["+", "…"]:
+        tokens = tokens[:-2]
+    start = tokens.index("=") + 2  # keep at least the first term
+    for keep in range(len(tokens) - 2, start - 1, -2):
+        head = " ".join(tokens[:keep])
+        for suffix in (note, ""):
+            candidate = f"{head} + … = {total}{suffix}"
+            if f.size(candidate)[0] <= width:
+                return candidate
+    return f"{' '.join(tokens[:start])} + … = {total}"
+
+
+def _option(options, value):
+    for text, ident in options:
+        if ident == value:
+            return (text, ident)
+    return options[0]

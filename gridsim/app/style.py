@@ -1,0 +1,177 @@
+"""Colours, fonts and text of what the app draws itself (widgets use assets/theme.json).
+
+Text is drawn in the current language's font (Chinese: Noto Sans SC), cached per language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pygame
+
+from gridsim.app.i18n import language
+
+# The tutorial's figures: white cells, red forbidden, green target.
+BACKGROUND = (236, 239, 244)
+PANEL = (248, 249, 251)
+PANEL_EDGE = (206, 211, 220)
+TOPBAR = (44, 52, 68)
+CELL = (255, 255, 255)
+FORBIDDEN = (240, 120, 90)
+TARGET = (112, 200, 120)
+GRID_LINE = (90, 96, 110)
+START = (40, 110, 220)
+LABEL = (70, 76, 90)
+TEXT = (30, 34, 44)
+MUTED = (120, 126, 140)
+ERROR = (200, 40, 40)
+OK = (30, 130, 60)
+ARROW = (24, 44, 110)
+OPTIMAL = (150, 60, 190)
+VALUE_PI = (24, 44, 110)
+VALUE_STAR = (120, 40, 160)
+PATH = (245, 160, 30)
+AGENT = (255, 200, 40)
+POSITIVE = (70, 170, 90)
+NEGATIVE = (220, 80, 70)
+PLOT_LINE = (120, 150, 220)
+PLOT_MEAN = (20, 60, 170)
+PLOT_BEST = (150, 60, 190)
+PLOT_GRID = (225, 228, 234)
+CART = (60, 70, 90)
+POLE = (205, 140, 70)
+TRACK = (90, 96, 110)
+LEFT_BAR = (90, 130, 220)
+RIGHT_BAR = (230, 140, 60)
+
+
+FONT_FILES = {
+    ("en", False): "NotoSans-Regular.ttf",
+    ("en", True): "NotoSans-Bold.ttf",
+    ("zh", False): "NotoSansSC-Regular.otf",
+    ("zh", True): "NotoSansSC-Bold.otf",
+}
+
+
+def font_file(lang: str, bold: bool = False) -> Path:
+    """The pygame_gui font file used for ``lang``: Noto Sans, or Noto Sans SC for Chinese
+    (shipped by pygame_gui under the SIL Open Font License, so no CJK font is needed)."""
+    import pygame_gui
+
+    name = FONT_FILES.get((lang, bold), FONT_FILES[("en", bold)])
+    return Path(pygame_gui.__file__).resolve().parent / "data" / name
+
+
+@lru_cache(maxsize=64)
+def _font(lang: str, size: int, bold: bool) -> pygame.font.Font:
+    return pygame.font.Font(str(font_file(lang, bold)), max(6, int(size)))
+
+
+def font(size: int, bold: bool = False) -> pygame.font.Font:
+    """The drawing font of the current language at a pixel size."""
+    return _font(language(), int(size), bool(bold))
+
+
+@lru_cache(maxsize=1024)
+def _text(lang: str, message: str, size: int, color, bold: bool) -> pygame.Surface:
+    runs = _runs(lang, message, bold)
+    if len(runs) == 1:
+        return _font(runs[0][0], size, bold).render(message, True, color)
+    # glyphs the language's font lacks come from the other font, on a common baseline
+    fonts = [_font(code, size, bold) for code, _ in runs]
+    images = [f.render(part, True, color) for f, (_, part) in zip(fonts, runs, strict=True)]
+    ascent = max(f.get_ascent() for f in fonts)
+    height = max(
+        ascent - f.get_ascent() + i.get_height() for f, i in zip(fonts, images, strict=True)
+    )
+    out = pygame.Surface((sum(i.get_width() for i in images), height), pygame.SRCALPHA)
+    x = 0
+    for f, image in zip(fonts, images, strict=True):
+        out.blit(image, (x, ascent - f.get_ascent()))
+        x += image.get_width()
+    return out
+
+
+def _runs(lang: str, message: str, bold: bool) -> list[tuple[str, str]]:
+    """``message`` cut into (font language, text) runs: each character in ``lang``'s font,
+    unless only the other font has it (Noto Sans SC lacks ⁵, Noto Sans lacks ≤ and ∑)."""
+    other = "en" if lang == "zh" else "zh"
+    runs: list[tuple[str, str]] = []
+    for ch in message:
+        code = lang if ch < "\u0370" or _has_glyph(lang, bold, ch) else other
+        code = code if code == lang or _has_glyph(other, bold, ch) else lang
+        if runs and runs[-1][0] == code:
+            runs[-1] = (code, runs[-1][1] + ch)
+        else:
+            runs.append((code, ch))
+    return runs or [(lang, "")]
+
+
+@lru_cache(maxsize=4096)
+def _has_glyph(lang: str, bold: bool, ch: str) -> bool:
+    """Whether ``lang``'s font draws ``ch`` (a missing glyph renders as the .notdef box)."""
+    f = _font(lang, 16, bold)
+    return ch.isspace() or _pixels(f, ch) != _pixels(f, "\ue000")  # U+E000: never in a font
+
+
+def _pixels(f: pygame.font.Font, ch: str) -> bytes:
+    return pygame.image.tobytes(f.render(ch, True, (0, 0, 0), (255, 255, 255)), "RGB")
+
+
+def text(message: str, size: int, color=TEXT, bold: bool = False) -> pygame.Surface:
+    """A rendered, cached line of text in the current language's font."""
+    return _text(language(), message, int(size), tuple(color), bool(bold))
+
+
+def blit_text(surface, message: str, pos, size: int, color=TEXT, bold=False, anchor="topleft"):
+    """Draw one line of text anchored at ``pos`` ('topleft', 'center', 'midtop', ...); its Rect."""
+    image = text(message, size, color, bold)
+    rect = image.get_rect(**{anchor: pos})
+    surface.blit(image, rect)
+    return rect
+
+
+def blit_lines(surface, lines, pos, size: int, color=TEXT, bold=False, gap: int = 4) -> int:
+    """Draw lines top to bottom from ``pos``; returns the y below the last one."""
+    x, y = pos
+    for line in lines:
+        blit_text(surface, line, (x, y), size, color, bold)
+        y += size + gap
+    return y
+
+
+def wrap(message: str, size: int, width: int, bold: bool = False) -> tuple[str, ...]:
+    """Lines no wider than ``width`` pixels: one per paragraph ("\\n"), split at spaces, and
+    inside a word too wide (a Chinese sentence has no spaces) between characters."""
+    return _wrap(language(), message, int(size), int(width), bool(bold))
+
+
+@lru_cache(maxsize=1024)
+def _wrap(lang: str, message: str, size: int, width: int, bold: bool) -> tuple[str, ...]:
+    f = _font(lang, size, bold)
+    lines: list[str] = []
+    for paragraph in message.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            trial = f"{line} {word}" if line else word
+            if f.size(trial)[0] <= width:
+                line = trial
+                continue
+            if f.size(word)[0] <= width and not _is_cjk(word):  # it fits on a line of its own
+                lines.append(line)
+                line = word
+                continue
+            line = f"{line} " if line else ""
+            for ch in word:  # Chinese (or a word wider than a line): between characters
+                if line.strip() and f.size(line + ch)[0] > width:
+                    lines.append(line.rstrip())
+                    line = ""
+                line += ch
+        lines.append(line)
+    return tuple(lines)
+
+
+def _is_cjk(word: str) -> bool:
+    """Chinese text (ideographs, CJK or full-width punctuation) breaks between characters."""
+    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in word)

@@ -1,0 +1,181 @@
+"""A scripted, torch-free stand-in for ``agents.trainer.Trainer`` (tests, previews, soak runs).
+
+It has the Trainer's interface and publishes the same Snapshot fields, but has no
+thread: while "running", every ``latest()`` call performs one update, so a test
+advances training exactly one update per frame. On the gridworld its update moves
+the logits towards the exact optimal actions, so the arrows visibly converge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gridsim.solvers import optimal_values
+from gridsim.trajectory import Trajectory, sample_trajectory
+from gridsim.world import N_ACTIONS, World, default_world
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The fields of agents.trainer.Snapshot."""
+
+    update: int
+    env_steps: int
+    wall_s: float
+    steps_per_s: float
+    status: str
+    message: str
+    solved: bool
+    episode_returns: tuple[float, ...]
+    mean_returns: tuple[float, ...]
+    losses: tuple[tuple[str, float], ...]
+    entropy: float
+    pi: np.ndarray | None
+    trajectories: tuple[Trajectory, ...]
+    policy_weights: tuple[np.ndarray, ...] | None
+    algo: str
+    env: str
+
+
+class FakeTrainer:
+    """Records every command in ``calls``; ``fail_at`` makes update N fail like a NaN loss."""
+
+    def __init__(
+        self,
+        env: str,
+        algo: str,
+        *,
+        world=None,
+        seed=0,
+        overrides=None,
+        max_steps=None,
+        stop_when_solved=True,
+        num_threads=1,
+        fail_at: int | None = None,
+    ):
+        self.env, self.algo = env, algo
+        self.world: World = world or default_world()
+        self.rng = np.random.default_rng(seed)
+        self.overrides = overrides or {}
+        self.fail_at = fail_at
+        self.calls: list[tuple] = []
+        self.status = "idle"
+        self.message = ""
+        self.delay = 0.0
+        self.stopped = False
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self.update = 0
+        self.mean_returns: list[float] = []
+        self.logits = np.zeros((self.world.n_states, N_ACTIONS))
+        hidden = 8
+        self.weights = (
+            self.rng.normal(0, 0.1, (hidden, 4)),
+            np.zeros(hidden),
+            self.rng.normal(0, 0.1, (2, hidden)),
+            np.zeros(2),
+        )
+
+    # --- commands ----------------------------------------------------------------
+    def start(self):
+        self.calls.append(("start",))
+        self.status = "running"
+
+    def pause(self):
+        self.calls.append(("pause",))
+        if self.status == "running":
+            self.status = "paused"
+
+    def resume(self):
+        self.calls.append(("resume",))
+        if self.status in ("paused", "idle"):
+            self.status = "running"
+
+    def step_once(self):
+        self.calls.append(("step_once",))
+        self._update()
+        if self.status != "failed":
+            self.status = "paused"
+
+    def stop(self, timeout=1.0):
+        self.calls.append(("stop", timeout))
+        self.stopped = True
+        if self.status != "failed":
+            self.status = "finished"
+
+    def reset(self):
+        self.calls.append(("reset",))
+        self._fresh()
+        self.status, self.message = "idle", ""
+
+    def set_world(self, world, *, keep_policy: bool):
+        self.calls.append(("set_world", world, keep_policy))
+        reshaped = world.shape != self.world.shape
+        self.world = world
+        if reshaped or not keep_policy:
+            self._fresh()
+
+    def set_delay(self, seconds):
+        self.calls.append(("set_delay", seconds))
+        self.delay = seconds
+
+    # --- the published state ------------------------------------------------------
+    def _update(self) -> None:
+        if self.status == "failed":
+            return
+        self.update += 1
+        if self.fail_at is not None and self.update >= self.fail_at:
+            self.status, self.message = "failed", "policy loss is nan (try a smaller lr)"
+            return
+        if self.env == "gridworld":
+            _, q = optimal_values(self.world)
+            best = q.argmax(axis=1)
+            self.logits[np.arange(len(best)), best] += 0.4
+            self.mean_returns.append(float(self.rng.normal(self.update * 0.5, 1.0)))
+        else:
+            self.weights = tuple(w + self.rng.normal(0, 0.01, w.shape) for w in self.weights)
+            self.mean_returns.append(min(500.0, 20.0 + 5 * self.update))
+
+    def latest(self) -> Snapshot:
+        if self.status == "running":
+            self._update()
+        pi = None
+        trajectories: tuple = ()
+        if self.env == "gridworld":
+            z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+            pi = z / z.sum(axis=1, keepdims=True)
+            pi.setflags(write=False)
+            trajectories = (sample_trajectory(self.world, pi, rng=self.rng),)
+        return Snapshot(
+            update=self.update,
+            env_steps=self.update * 1000,
+            wall_s=self.update * 0.1,
+            steps_per_s=10_000.0,
+            status=self.status,
+            message=self.message,
+            solved=False,
+            episode_returns=tuple(self.mean_returns[-1000:]),
+            mean_returns=tuple(self.mean_returns),
+            losses=(("policy", 0.1),),
+            entropy=1.0,
+            pi=pi,
+            trajectories=trajectories,
+            policy_weights=self.weights if self.env == "cartpole" else None,
+            algo=self.algo,
+            env=self.env,
+        )
+
+
+def fake_factory(made: list | None = None, **extra):
+    """A trainer factory for App/TrainingController that builds FakeTrainers (kept in ``made``)."""
+
+    def make(env, algo, **kwargs):
+        trainer = FakeTrainer(env, algo, **kwargs, **extra)
+        if made is not None:
+            made.append(trainer)
+        return trainer
+
+    return make

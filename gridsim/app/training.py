@@ -1,0 +1,209 @@
+"""The app's side of the thread boundary: a controller over one agents.Trainer.
+
+Pixel-free and torch-free until a trainer is first needed: ``agents.trainer``
+(which imports torch) is imported when the user first presses Run or Step, or by
+``preload_trainer()`` in a background thread after the first frame. Every call
+into the trainer is guarded, so a failure becomes ``error`` text for a status
+line instead of an exception in the UI thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+
+from gridsim.world import World
+
+GRID_ALGORITHMS = ("simple_pg", "rtg_pg", "reinforce", "vpg", "ppo", "grpo")
+
+# The hyper-parameter behind the "batch" box of each algorithm, and how it is labelled.
+BATCH_FIELDS: dict[str, tuple[str, str]] = {
+    "simple_pg": ("batch_steps", "steps/update"),
+    "rtg_pg": ("batch_steps", "steps/update"),
+    "reinforce": ("batch_steps", "steps/update"),
+    "vpg": ("n_steps", "steps/env"),
+    "ppo": ("n_steps", "steps/env"),
+    "grpo": ("num_envs", "episodes/update"),
+}
+
+
+def algorithms() -> tuple[str, ...]:
+    """The trainable algorithms, from the torch-free registry (a fixed list if it is missing)."""
+    try:
+        from agents.registry import ALGORITHMS
+
+        return tuple(ALGORITHMS)
+    except ImportError:  # pragma: no cover - agents not installed
+        return GRID_ALGORITHMS
+
+
+def default_trainer_factory(env: str, algo: str, **kwargs):
+    """Build an ``agents.trainer.Trainer`` (imports torch on first use)."""
+    module = importlib.import_module("agents.trainer")
+    return module.Trainer(env, algo, **kwargs)
+
+
+_preload_lock = threading.Lock()
+_preload_thread: threading.Thread | None = None
+
+
+def preload_trainer() -> threading.Thread:
+    """Import agents.trainer (and torch) in a background thread, once; returns the thread."""
+    global _preload_thread
+    with _preload_lock:
+        if _preload_thread is None:
+
+            def load() -> None:
+                # agents.trainer itself is light; torch is what the first Run would wait for
+                try:
+                    importlib.import_module("agents.trainer").import_torch_side()
+                except Exception:  # noqa: BLE001 - reported again when the user presses Run
+                    return
+
+            _preload_thread = threading.Thread(target=load, name="preload-trainer", daemon=True)
+            _preload_thread.start()
+        return _preload_thread
+
+
+@dataclass
+class Settings:
+    """What the user chose in the training controls (applied when a trainer is made)."""
+
+    algo: str = "reinforce"
+    seed: int = 0
+    overrides: dict = field(default_factory=dict)
+    delay: float = 0.0
+    stop_when_solved: bool = True
+    """False on the gridworld: training goes on after the optimum, so edits keep adapting it."""
+
+
+class TrainingController:
+    """Run / Pause / Step / Reset over one lazily made trainer, for one env."""
+
+    def __init__(self, env: str, settings: Settings | None = None, factory=None):
+        self.env = env
+        self.settings = settings or Settings()
+        self.factory = factory or default_trainer_factory
+        self.trainer = None
+        self.error = ""
+        self._world: World | None = None
+
+    # --- commands -------------------------------------------------------------------
+    def run(self) -> None:
+        """Start training (making the trainer if needed), or resume it."""
+        if self.trainer is None:
+            if self._make():
+                self._call("start")
+        else:
+            status = self.status()
+            self._call("resume" if status in ("paused", "running") else "start")
+
+    def pause(self) -> None:
+        if self.trainer is not None:
+            self._call("pause")
+
+    def step(self) -> None:
+        """One update, then paused."""
+        if self.trainer is None and not self._make():
+            return
+        self._call("step_once")
+
+    def reset(self) -> None:
+        """Start over with a fresh policy (the trainer keeps its settings)."""
+        if self.trainer is not None:
+            self._call("reset")
+        self.error = ""
+
+    def set_world(self, world: World, *, keep_policy: bool) -> None:
+        """Train on ``world`` from the next update on (a gridworld controller only)."""
+        self._world = world
+        if self.trainer is not None:
+            self._call("set_world", world, keep_policy=keep_policy)
+
+    def set_delay(self, seconds: float) -> None:
+        self.settings.delay = seconds
+        if self.trainer is not None:
+            self._call("set_delay", seconds)
+
+    def configure(self, *, algo: str | None = None, seed: int | None = None, overrides=None):
+        """New settings: the current trainer (if any) is stopped and the next Run starts over."""
+        if algo is not None:
+            self.settings.algo = algo
+        if seed is not None:
+            self.settings.seed = seed
+        if overrides is not None:
+            self.settings.overrides = dict(overrides)
+        self.discard()
+
+    def discard(self, timeout: float = 1.0) -> None:
+        """Stop and forget the trainer."""
+        trainer, self.trainer = self.trainer, None
+        if trainer is not None:
+            try:
+                trainer.stop(timeout=timeout)
+            except Exception as e:  # noqa: BLE001
+                self.error = f"stopping the trainer failed: {e}"
+
+    def close(self, timeout: float = 0.5) -> None:
+        self.discard(timeout)
+
+    def request_stop(self):
+        """Ask the trainer to stop without waiting; the trainer (or None) to wait on."""
+        trainer, self.trainer = self.trainer, None
+        if trainer is not None:
+            try:
+                trainer.stop(timeout=0.0)
+            except Exception:  # noqa: BLE001
+                return None
+        return trainer
+
+    # --- reading --------------------------------------------------------------------
+    def latest(self):
+        """The trainer's latest Snapshot, or None before there is a trainer."""
+        if self.trainer is None:
+            return None
+        try:
+            return self.trainer.latest()
+        except Exception as e:  # noqa: BLE001
+            self.error = f"{type(e).__name__}: {e}"
+            return None
+
+    def status(self) -> str:
+        snap = self.latest()
+        return snap.status if snap is not None else "idle"
+
+    # --- inside ---------------------------------------------------------------------
+    def _make(self) -> bool:
+        s = self.settings
+        kwargs = dict(
+            seed=s.seed,
+            overrides=dict(s.overrides) or None,
+            num_threads=1,
+            stop_when_solved=s.stop_when_solved,
+        )
+        if self._world is not None:
+            kwargs["world"] = self._world
+        try:
+            self.trainer = self.factory(self.env, s.algo, **kwargs)
+        except Exception as e:  # noqa: BLE001 - shown as a status line
+            self.error = _one_line(e)
+            self.trainer = None
+            return False
+        self.error = ""
+        if s.delay:
+            self._call("set_delay", s.delay)
+        return True
+
+    def _call(self, name: str, *args, **kwargs) -> None:
+        try:
+            getattr(self.trainer, name)(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001
+            self.error = _one_line(e)
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, ImportError):
+        return f"training is not available: {e}"
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__

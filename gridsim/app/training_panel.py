@@ -1,0 +1,328 @@
+"""The training controls shared by both scenes: algorithm, hyper-parameters, Run / Pause /
+Step / Reset, the speed control, the status lines and the returns plot."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pygame
+import pygame_gui
+
+from gridsim.app import style
+from gridsim.app.draw_plot import draw_returns_plot
+from gridsim.app.i18n import language, t, translate_message
+from gridsim.app.scene import TOP_BAR
+from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController
+from gridsim.app.widgets import Column, labelled_entry, select_option
+
+WIDTH = 380
+CONTROLS_HEIGHT = 214
+MAX_DELAY = 2.0
+PLOT_INTERVAL = 0.25  # seconds between redraws of the plot for new points
+# the plot's dashed line: TrainingPanel.reference = (value, one of these keys)
+REFERENCE_LABELS = {"optimal": "optimal policy: {x}", "solved": "solved: {x}"}
+
+
+def delay_from_slider(value: float) -> float:
+    """Slider 0..100 -> seconds between updates (0 = full speed, 100 = 2 s), finer near 0."""
+    return 0.0 if value <= 0 else round(MAX_DELAY * (value / 100) ** 2, 3)
+
+
+def delay_text(delay: float) -> str:
+    if delay <= 0:
+        return t("speed: full")
+    return t("wait {s} s per update", s=f"{delay:.2f}")
+
+
+def status_rect(size) -> pygame.Rect:
+    """Where a scene's panel draws its status and plot: the right column below the widgets."""
+    w, h = size
+    return pygame.Rect(
+        w - WIDTH + 10, TOP_BAR + CONTROLS_HEIGHT, WIDTH - 20, h - TOP_BAR - CONTROLS_HEIGHT - 10
+    )
+
+
+class TrainingPanel:
+    """Widgets in the right column plus the status and plot drawn below them."""
+
+    def __init__(
+        self, manager, env: str, algos, controller: TrainingController, *, uses_hidden: bool
+    ):
+        self.manager = manager
+        self.env = env
+        self.controller = controller
+        self.uses_hidden = uses_hidden
+        self.snapshot = None
+        self.field_error = ""
+        self.reference: tuple[float, str] | None = None  # (value, key of REFERENCE_LABELS)
+        self._plot_key = None
+        self._plot_data = None
+        self._plot_time = 0.0
+        self._plot_surface: pygame.Surface | None = None
+
+        col = Column(manager, pygame.Rect(0, 0, WIDTH, CONTROLS_HEIGHT))
+        self.column = col
+        col.heading("Training")
+        algo = controller.settings.algo
+        self.algo = col.dropdown(list(algos), algo if algo in algos else algos[0], 0, col.width)
+        self.algo.set_tooltip("the policy-gradient algorithm (changing it starts over)")
+        col.next_row()
+        self.lr = labelled_entry(
+            col,
+            "lr",
+            0,
+            50,
+            100,
+            "",
+            tip="learning rate (empty: the algorithm's default)",
+            placeholder="(default)",
+        )
+        self.batch_label = col.label("", 156, 124, object_id="#field_label")
+        self.batch = col.entry(282, col.width - 282, "", placeholder="(default)")
+        col.next_row()
+        self.hidden = labelled_entry(
+            col,
+            "hidden",
+            0,
+            50,
+            100,
+            "",
+            tip="hidden layer sizes, e.g. 64,64",
+            placeholder="(default)",
+        )
+        self.seed = labelled_entry(
+            col, "seed", 156, 124, col.width - 282, str(controller.settings.seed)
+        )
+        if not uses_hidden:
+            self.hidden.set_text("")
+            self.hidden.disable()
+            self.hidden.set_tooltip("the gridworld uses a table of logits, no hidden layers")
+        col.next_row(36)
+        w = (col.width - 12) // 4
+        self.run = col.button("Run", 0, w, tip="train in the background (resumes after Pause)")
+        self.pause = col.button("Pause", w + 4, w, tip="pause after the current update")
+        self.step = col.button("Step", 2 * (w + 4), w, tip="one update, then pause")
+        self.reset = col.button("Reset", 3 * (w + 4), w, tip="start over with a fresh policy")
+        col.next_row(36)
+        self.speed_label = col.label(delay_text(controller.settings.delay), 0, 150)
+        self.speed = col.slider(154, col.width - 154, 0, 0, 100)
+        self.speed.set_tooltip("slow training down to follow one update at a time")
+        self._batch_placeholder()
+        self._entries = {
+            "lr": self.lr,
+            "batch": self.batch,
+            "hidden": self.hidden,
+            "seed": self.seed,
+        }
+        self._applied = {name: e.get_text() for name, e in self._entries.items()}
+        self._focused = None
+
+    # --- layout --------------------------------------------------------------------
+    def place(self, x: int, y: int) -> None:
+        self.column.container.set_relative_position((x, y))
+        self.origin = (x, y)
+
+    def show(self) -> None:
+        self.column.container.show()
+
+    def hide(self) -> None:
+        self.column.container.hide()
+
+    def _batch_placeholder(self) -> None:
+        _, label = BATCH_FIELDS.get(self.controller.settings.algo, ("batch_steps", "batch"))
+        self.batch_label.set_text(label)  # English: pygame_gui translates it
+
+    def choose_algo(self, algo: str) -> None:
+        """Switch algorithm (from the drop-down, a demo or --algo): widgets and trainer agree."""
+        select_option(self.algo, (algo, algo))
+        self.controller.configure(algo=algo)
+        self._batch_placeholder()
+        self.batch.set_text("")
+        self._applied["batch"] = ""
+        self._apply_entries(force=True)
+
+    def relabel(self) -> None:
+        """After a language switch: the one label whose text has numbers in it."""
+        self.speed_label.set_text(delay_text(self.controller.settings.delay))
+
+    # --- events --------------------------------------------------------------------
+    def handle_event(self, event) -> bool:
+        """True when the event was one of this panel's widgets."""
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            c = self.controller
+            actions = {self.run: c.run, self.pause: c.pause, self.step: c.step, self.reset: c.reset}
+            if event.ui_element in actions:
+                if event.ui_element in (self.run, self.step):
+                    self._apply_entries()
+                actions[event.ui_element]()
+                return True
+        elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.algo:
+            self.choose_algo(event.text)
+            return True
+        elif (
+            event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
+            and event.ui_element in self._entries.values()
+        ):
+            self._apply_entries()
+            return True
+        elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.speed:
+            delay = delay_from_slider(event.value)
+            self.controller.set_delay(delay)
+            self.speed_label.set_text(delay_text(delay))
+            return True
+        return False
+
+    def _apply_entries(self, force: bool = False) -> None:
+        """Validate the hyper-parameter boxes; on success new settings (training starts over)."""
+        texts = {name: e.get_text().strip() for name, e in self._entries.items()}
+        if not force and texts == {k: v.strip() for k, v in self._applied.items()}:
+            return
+        try:
+            overrides, seed = parse_hyper(self.controller.settings.algo, texts, self.uses_hidden)
+        except ValueError as e:
+            self.field_error = str(e)
+            for name, entry in self._entries.items():
+                entry.set_text(self._applied[name])
+            return
+        self.field_error = ""
+        self._applied = dict(texts)
+        self.controller.configure(seed=seed, overrides=overrides)
+
+    # --- per frame -----------------------------------------------------------------
+    def update(self) -> None:
+        self.snapshot = self.controller.latest()
+        focused = next((e for e in self._entries.values() if e.is_focused), None)
+        if self._focused is not None and focused is not self._focused:
+            self._apply_entries()  # leaving a box applies it, like pressing Enter
+        self._focused = focused
+
+    def status_lines(self) -> list[tuple[str, tuple]]:
+        snap = self.snapshot
+        lines = []
+        if snap is None:
+            lines.append(
+                (
+                    t("idle: press Run to train ({algo})", algo=self.controller.settings.algo),
+                    style.MUTED,
+                )
+            )
+        else:
+            rate = f"{snap.steps_per_s:,.0f}" if math.isfinite(snap.steps_per_s) else "-"
+            lines.append(
+                (
+                    t(
+                        "{status} · update {u} · {n} env steps · {r} steps/s",
+                        status=t("starting") if snap.message == "loading" else t(snap.status),
+                        u=snap.update,
+                        n=f"{snap.env_steps:,}",
+                        r=rate,
+                    ),
+                    style.TEXT,
+                )
+            )
+            if snap.message and snap.message not in (snap.status, "ready", "loading"):
+                color = (
+                    style.ERROR
+                    if snap.status == "failed"
+                    else style.OK
+                    if snap.solved
+                    else style.MUTED
+                )
+                lines.append((translate_message(snap.message), color))
+        if self.controller.error:
+            lines.append((self.controller.error, style.ERROR))
+        if self.field_error:
+            lines.append((self.field_error, style.ERROR))
+        return lines
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """Status lines, then the plot, inside ``rect`` (below the widgets)."""
+        y = rect.y
+        for line, color in self.status_lines():
+            for part in style.wrap(line, 13, rect.width)[:2]:
+                style.blit_text(surface, part, (rect.x, y), 13, color)
+                y += 18
+        plot = pygame.Rect(rect.x, max(y + 6, rect.y + 62), rect.width, 0)
+        plot.height = rect.bottom - plot.y
+        if plot.height < 80:
+            return
+        snap = self.snapshot
+        returns = snap.mean_returns if snap is not None else ()
+        # the layout or the run changed: redraw now; only new points: at most 4 times a second
+        layout = (
+            plot.size,
+            self.reference,
+            language(),
+            id(self.controller.trainer),
+            len(returns) == 0,
+        )
+        data = (id(snap), len(returns))
+        now = time.perf_counter()
+        stale = data != self._plot_data and now - self._plot_time >= PLOT_INTERVAL
+        if layout != self._plot_key or stale or self._plot_surface is None:
+            self._plot_key, self._plot_data, self._plot_time = layout, data, now
+            self._plot_surface = pygame.Surface(plot.size)
+            ref, label = self.reference if self.reference else (None, "")
+            if label:
+                label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
+            draw_returns_plot(
+                self._plot_surface, self._plot_surface.get_rect(), returns, ref, label
+            )
+        surface.blit(self._plot_surface, plot)
+
+    def close(self) -> None:
+        self.controller.close()
+
+
+def parse_hyper(algo: str, texts: dict[str, str], uses_hidden: bool) -> tuple[dict, int]:
+    """(overrides, seed) from the boxes' texts; empty boxes keep the algorithm's defaults.
+
+    Raises ValueError with a one-line message naming the box.
+    """
+    overrides: dict = {}
+    if texts.get("lr"):
+        try:
+            lr = float(texts["lr"])
+        except ValueError:
+            raise ValueError(t("lr: {x!r} is not a number", x=texts["lr"])) from None
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(t("lr: must be a number > 0"))
+        overrides["lr"] = lr
+    if texts.get("batch"):
+        name, label = BATCH_FIELDS.get(algo, ("batch_steps", "batch"))
+        overrides[name] = _positive_int(label, texts["batch"])
+    if uses_hidden and texts.get("hidden"):
+        parts = [p for p in texts["hidden"].replace(" ", "").split(",") if p]
+        sizes = tuple(_positive_int("hidden", p) for p in parts)
+        if not sizes:
+            raise ValueError(t("hidden: write layer sizes like 64,64"))
+        overrides["hidden"] = sizes
+    seed = 0
+    if texts.get("seed"):
+        try:
+            seed = int(texts["seed"])
+        except ValueError:
+            raise ValueError(t("seed: {x!r} is not a whole number", x=texts["seed"])) from None
+    return overrides, seed
+
+
+def _positive_int(label: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(t("{label}: {x!r} is not a whole number", label=label, x=text)) from None
+    if value < 1:
+        raise ValueError(t("{label}: must be at least 1", label=label))
+    return value
+
+
+__all__ = [
+    "TrainingPanel",
+    "Settings",
+    "parse_hyper",
+    "delay_from_slider",
+    "WIDTH",
+    "CONTROLS_HEIGHT",
+    "REFERENCE_LABELS",
+]

@@ -1,0 +1,86 @@
+"""The app's side of the thread boundary: TrainingController over a (fake) Trainer."""
+
+from gridsim.app.testing import FakeTrainer, fake_factory
+from gridsim.app.training import Settings, TrainingController
+from gridsim.world import default_world
+
+
+def controller(**extra):
+    made = []
+    c = TrainingController("gridworld", Settings(algo="reinforce"), fake_factory(made, **extra))
+    return c, made
+
+
+def test_no_trainer_is_made_before_run():
+    c, made = controller()
+    assert c.latest() is None and c.status() == "idle" and not made
+
+
+def test_run_makes_and_starts_one_trainer_with_the_settings():
+    c, made = controller()
+    w = default_world().with_changes(gamma=0.5)
+    c.set_world(w, keep_policy=False)
+    c.settings.overrides = {"lr": 0.1}
+    c.set_delay(0.25)
+    c.run()
+    (t,) = made
+    assert t.world == w and t.overrides == {"lr": 0.1} and t.delay == 0.25
+    assert t.calls[-1] == ("start",)
+    c.pause()
+    c.run()
+    assert t.calls[-1] == ("resume",)
+
+
+def test_step_makes_a_trainer_and_does_one_update():
+    c, made = controller()
+    c.step()
+    assert c.latest().update == 1 and c.status() == "paused"
+
+
+def test_world_edits_reach_a_running_trainer_keeping_the_policy():
+    c, made = controller()
+    c.run()
+    w = default_world().with_changes(gamma=0.8)
+    c.set_world(w, keep_policy=True)
+    assert made[0].calls[-1] == ("set_world", w, True)
+
+
+def test_new_settings_stop_the_old_trainer_and_start_over():
+    c, made = controller()
+    c.run()
+    c.configure(algo="ppo")
+    assert made[0].stopped and c.trainer is None
+    c.run()
+    assert made[1].algo == "ppo"
+
+
+def test_a_trainer_that_cannot_be_made_becomes_an_error_line():
+    def broken(env, algo, **kw):
+        raise ImportError("No module named 'agents.trainer'")
+
+    c = TrainingController("gridworld", factory=broken)
+    c.run()
+    assert "not available" in c.error and c.trainer is None
+
+
+def test_a_failed_update_is_a_status_not_an_exception():
+    c, _ = controller(fail_at=2)
+    c.run()
+    c.latest()
+    snap = c.latest()
+    assert snap.status == "failed" and "nan" in snap.message
+
+
+def test_close_stops_the_trainer():
+    c, made = controller()
+    c.run()
+    c.close()
+    assert made[0].stopped and c.trainer is None
+
+
+def test_fake_trainer_learns_the_optimal_arrows():
+    t = FakeTrainer("gridworld", "reinforce")
+    for _ in range(30):
+        t.step_once()
+    pi = t.latest().pi
+    assert pi.shape == (9, 5) and pi[0].max() > 0.9
