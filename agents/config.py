@@ -56,6 +56,23 @@ class CommonConfig:
             raise ConfigError(f"grid_starts must be 'uniform' or 'start', got {self.grid_starts!r}")
 
 
+@dataclass(frozen=True)
+class EpisodeConfig(CommonConfig):
+    """Hyper-parameters of the methods that learn from whole episodes (simple_pg, rtg_pg,
+    reinforce)."""
+
+    batch_steps: int = 5000
+    """Real transitions per update; the episodes running then are finished (tutorial:
+    batch_size)."""
+    gamma: float | None = 1.0
+    """Discount of the rewards; 1 is the tutorial's plain sum; none: the gridworld's gamma."""
+
+    def validate(self) -> None:
+        super().validate()
+        positive(self, "batch_steps")
+        in_unit(self, "gamma")
+
+
 def positive(cfg, *names: str) -> None:
     for name in names:
         value = getattr(cfg, name)

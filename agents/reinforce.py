@@ -10,23 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.agent import Agent, UpdateResult
-from agents.config import CommonConfig, in_unit, positive
+from agents.config import EpisodeConfig
 from agents.estimators import reward_to_go
 
 
 @dataclass(frozen=True)
-class Config(CommonConfig):
+class Config(EpisodeConfig):
     """Hyper-parameters of REINFORCE."""
 
-    batch_steps: int = 5000
-    """Real transitions per update; the episodes running then are finished."""
     gamma: float | None = 0.99
     """Discount of the reward-to-go; none: the gridworld's own gamma."""
-
-    def validate(self) -> None:
-        super().validate()
-        positive(self, "batch_steps")
-        in_unit(self, "gamma")
 
 
 DEFAULTS = {

@@ -14,24 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.agent import Agent, UpdateResult
-from agents.config import CommonConfig, ConfigError, positive
+from agents.config import EpisodeConfig
 from agents.estimators import discount_from_start, reward_to_go
 
 
 @dataclass(frozen=True)
-class Config(CommonConfig):
+class Config(EpisodeConfig):
     """Hyper-parameters of the reward-to-go policy gradient."""
-
-    batch_steps: int = 5000
-    """Real transitions per update; the episodes running then are finished."""
-    gamma: float | None = 1.0
-    """Discount of the return whose terms are summed; 1 is the tutorial's; none: the world's."""
-
-    def validate(self) -> None:
-        super().validate()
-        positive(self, "batch_steps")
-        if self.gamma is not None and not 0.0 <= self.gamma <= 1.0:
-            raise ConfigError(f"gamma must be in [0, 1], got {self.gamma}")
 
 
 DEFAULTS = {

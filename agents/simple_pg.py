@@ -12,24 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.agent import Agent, UpdateResult
-from agents.config import CommonConfig, ConfigError, positive
+from agents.config import EpisodeConfig
 from agents.estimators import episode_return
 
 
 @dataclass(frozen=True)
-class Config(CommonConfig):
+class Config(EpisodeConfig):
     """Hyper-parameters of the simplest policy gradient."""
-
-    batch_steps: int = 5000
-    """Real transitions per update; episodes running then are finished (tutorial: batch_size)."""
-    gamma: float | None = 1.0
-    """Discount inside R(tau) = sum_t gamma^t r_t; 1 is the tutorial's return; none: the world's."""
-
-    def validate(self) -> None:
-        super().validate()
-        positive(self, "batch_steps")
-        if self.gamma is not None and not 0.0 <= self.gamma <= 1.0:
-            raise ConfigError(f"gamma must be in [0, 1], got {self.gamma}")
 
 
 DEFAULTS = {
