@@ -29,9 +29,8 @@ _IMPORT_LOCK = threading.Lock()
 def import_torch_side() -> None:
     """Import torch and the learner, one thread at a time.
 
-    The app preloads them in a helper thread while a trainer thread may start at once;
-    torch's first import (and first use right after it) is not safe to race, so every
-    thread that needs them comes through here.
+    Several trainer threads may start at once; torch's first import (and first use right
+    after it) is not safe to race, so every thread that needs them comes through here.
     """
     with _IMPORT_LOCK:
         import torch  # noqa: F401
@@ -85,6 +84,27 @@ def _read_only(array: np.ndarray | None) -> np.ndarray | None:
     array = np.array(array, copy=True)
     array.setflags(write=False)
     return array
+
+
+def empty_snapshot(algo: str, env: str, world, status: str, message: str) -> Snapshot:
+    """The snapshot of a run that has not updated yet."""
+    return Snapshot(
+        update=0,
+        env_steps=0,
+        wall_s=0.0,
+        steps_per_s=0.0,
+        status=status,
+        message=message,
+        solved=False,
+        episode_returns=(),
+        mean_returns=(),
+        losses=(),
+        entropy=float("nan"),
+        pi=None,
+        algo=algo,
+        env=env,
+        world=world,
+    )
 
 
 class Trainer:
@@ -279,23 +299,7 @@ class Trainer:
 
     # ----- snapshots -----
     def _empty_snapshot(self, status: str, message: str) -> Snapshot:
-        return Snapshot(
-            update=0,
-            env_steps=0,
-            wall_s=0.0,
-            steps_per_s=0.0,
-            status=status,
-            message=message,
-            solved=False,
-            episode_returns=(),
-            mean_returns=(),
-            losses=(),
-            entropy=float("nan"),
-            pi=None,
-            algo=self.algo,
-            env=self.env,
-            world=self.world,
-        )
+        return empty_snapshot(self.algo, self.env, self.world, status, message)
 
     def _publish(self, run, status: str, message: str) -> None:
         if run is None:

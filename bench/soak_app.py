@@ -168,7 +168,7 @@ def main() -> int:
         from gridsim.app.testing import fake_factory
 
         factory = fake_factory()
-    app = App(factory=factory, preload=not args.fake)
+    app = App(factory=factory)
     counts: dict[str, int] = {}
     failure = None
     next_report = 0.0
@@ -198,7 +198,6 @@ def main() -> int:
     end = rss_mb()
     time.sleep(2.0)
     stray = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
-    stray = [t for t in stray if t.name != "preload-trainer"]
     growth = end - (baseline if baseline is not None else float("nan"))
     print(
         f"soak: {args.seconds:.0f} s, {app.frames} frames, actions {dict(sorted(counts.items()))}"

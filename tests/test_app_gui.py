@@ -26,7 +26,7 @@ def made():
 
 @pytest.fixture
 def app(made):
-    a = App(factory=fake_factory(made), preload=False)
+    a = App(factory=fake_factory(made))
     a.frame()
     yield a
     a.close()
@@ -183,7 +183,7 @@ def test_hand_policy_click_sets_an_action_and_v_pi_follows(app):
 
 
 def test_a_trainer_failure_is_a_status_line(made):
-    a = App(factory=fake_factory(made, fail_at=2), preload=False)
+    a = App(factory=fake_factory(made, fail_at=2))
     try:
         a.frame()
         click(a, a.scene.panel.run.rect.center)
@@ -258,7 +258,7 @@ def test_closing_the_window_stops_training(app, made):
 
 
 def test_the_app_is_usable_at_1024x700(made):
-    a = App((1024, 700), factory=fake_factory(made), preload=False)
+    a = App((1024, 700), factory=fake_factory(made))
     try:
         a.frame()
         scene = a.scene
@@ -309,7 +309,7 @@ def test_the_language_switch_relabels_widgets_and_is_remembered(made, tmp_path, 
     from gridsim.settings import load_settings
 
     monkeypatch.setenv("GRIDSIM_CONFIG", str(tmp_path / "settings.json"))
-    a = App(factory=fake_factory(made), preload=False, lang="en")
+    a = App(factory=fake_factory(made), lang="en")
     try:
         a.frame()
         tab = a.tabs["gridworld"]
@@ -319,7 +319,7 @@ def test_the_language_switch_relabels_widgets_and_is_remembered(made, tmp_path, 
         assert a.scene.panel.run.drawable_shape.theming["text"] == "运行"
     finally:
         a.close()
-    b = App(factory=fake_factory(made), preload=False)  # the next run opens in Chinese
+    b = App(factory=fake_factory(made))  # the next run opens in Chinese
     try:
         assert b.language == "zh" and i18n.language() == "zh"
         click(b, b.language_buttons["en"].rect.center)

@@ -16,7 +16,6 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
 from gridsim.app import demo_language, style
 from gridsim.app.scene import TOP_BAR
-from gridsim.app.training import preload_trainer
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
@@ -29,8 +28,8 @@ LANGUAGES = (("en", "English"), ("zh", "中文"))
 class App:
     """The GridSim window and its scenes.
 
-    ``factory`` builds trainers (default: agents.trainer.Trainer, imported lazily);
-    ``preload`` imports the trainer module in the background after the first frame;
+    ``factory`` builds trainers (default: agents.process_trainer.ProcessTrainer: training
+    runs in a child process, so this process never imports torch);
     ``demo`` is the demo the Demos tab opens on; ``lang`` the language (default: the one
     remembered), and ``remember`` whether a switch is saved; ``fixed_dt`` (seconds) makes
     every frame advance the scenes by the same step, paced at that rate (headless runs
@@ -43,7 +42,6 @@ class App:
         scene: str = "gridworld",
         factory=None,
         world=None,
-        preload: bool = True,
         fps: int = 60,
         demo: str | None = None,
         lang: str | None = None,
@@ -53,7 +51,6 @@ class App:
         pygame.display.init()
         pygame.font.init()
         self.fps = fps
-        self.preload = preload
         self.remember = remember
         self.fixed_dt = fixed_dt
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
@@ -166,8 +163,6 @@ class App:
         self.frames += 1
         if self.first_frame_at is None:
             self.first_frame_at = time.perf_counter()
-            if self.preload:
-                preload_trainer()
         self.frame_times.append(time.perf_counter() - started)
         if len(self.frame_times) > 10_000:
             del self.frame_times[:5_000]

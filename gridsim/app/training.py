@@ -1,16 +1,13 @@
-"""The app's side of the thread boundary: a controller over one agents.Trainer.
+"""The app's side of the trainer boundary: a controller over one trainer.
 
-Pixel-free and torch-free until a trainer is first needed: ``agents.trainer``
-(which imports torch) is imported when the user first presses Run or Step, or by
-``preload_trainer()`` in a background thread after the first frame. Every call
-into the trainer is guarded, so a failure becomes ``error`` text for a status
-line instead of an exception in the UI thread.
+Pixel-free and torch-free: the default trainer trains in a child process
+(agents.process_trainer), so the UI process never imports torch. Every call into
+the trainer is guarded, so a failure becomes ``error`` text for a status line
+instead of an exception in the UI thread.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
 from dataclasses import dataclass, field
 
 from gridsim.world import World
@@ -39,31 +36,11 @@ def algorithms() -> tuple[str, ...]:
 
 
 def default_trainer_factory(env: str, algo: str, **kwargs):
-    """Build an ``agents.trainer.Trainer`` (imports torch on first use)."""
-    module = importlib.import_module("agents.trainer")
-    return module.Trainer(env, algo, **kwargs)
+    """Build an ``agents.process_trainer.ProcessTrainer``: the Trainer's interface, training
+    in a child process (torch is imported there, never in the UI process)."""
+    from agents.process_trainer import ProcessTrainer
 
-
-_preload_lock = threading.Lock()
-_preload_thread: threading.Thread | None = None
-
-
-def preload_trainer() -> threading.Thread:
-    """Import agents.trainer (and torch) in a background thread, once; returns the thread."""
-    global _preload_thread
-    with _preload_lock:
-        if _preload_thread is None:
-
-            def load() -> None:
-                # agents.trainer itself is light; torch is what the first Run would wait for
-                try:
-                    importlib.import_module("agents.trainer").import_torch_side()
-                except Exception:  # noqa: BLE001 - reported again when the user presses Run
-                    return
-
-            _preload_thread = threading.Thread(target=load, name="preload-trainer", daemon=True)
-            _preload_thread.start()
-        return _preload_thread
+    return ProcessTrainer(env, algo, **kwargs)
 
 
 @dataclass
