@@ -144,6 +144,35 @@ def test_demo_10b_group_advantages_sum_to_zero_per_group(scene, manager):
     assert len(sums) == 4 and np.allclose(sums, 0.0, atol=1e-6)
 
 
+def test_demo_10b_a_group_of_equal_returns_says_why_it_has_no_bars(scene, manager):
+    scene.load("10b")
+    view = scene.view
+    view.clock = -1e9  # keep these groups: no resampling while the frames run
+    view.groups = [(8, np.full(8, 8.78), np.zeros(8)), (4, np.arange(8.0), np.arange(8.0) - 3.5)]
+    surface = run(scene, manager, 2)
+    assert scene.readout()["flat_groups"] == 1
+    # the note's grey text sits above the flat group's line, where bars would be
+    r, mid = view.groups_rect, view.groups_rect.y + 30 + (view.groups_rect.height - 60) // 2
+    slot = pygame.Rect(r.x + 8, mid - 60, r.width // 2 - 24, 50)
+    assert any(
+        surface.get_at((x, y))[:3] != (255, 255, 255)
+        for x in range(slot.left, slot.right)
+        for y in range(slot.top, slot.bottom)
+    )
+
+
+def test_demo_9_shows_its_preset_hyper_parameters_and_keeps_them(scene, manager):
+    scene.load("9")
+    panel = scene.panel
+    assert (panel.lr.get_text(), panel.batch.get_text(), panel.hidden.get_text()) == (
+        "0.01",
+        "5000",
+        "32",
+    )
+    panel._apply_entries(force=True)  # as Enter or Run would
+    assert panel.controller.settings.overrides == {"hidden": (32,), "lr": 0.01, "batch_steps": 5000}
+
+
 def test_the_app_can_pause_and_stop_the_current_demo(scene, manager):
     scene.load("2")
     scene.panel.controller.pause()

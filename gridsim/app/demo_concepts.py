@@ -156,7 +156,7 @@ class StatesActionsView(DemoView):
             t("Now in {s}, action {a}:", s=state_name(self.focus), a=ACTIONS[self.action]), 15, w
         )
         y = style.blit_lines(surface, lines, (x, y), 15, style.MUTED)
-        lines = style.wrap(transition_text(world, self.focus, self.action), 16, w)
+        lines = style.wrap(transition_text(world, self.focus, self.action), 16, w, bold=True)
         y = style.blit_lines(surface, lines, (x, y), 16, style.TEXT, bold=True)
         y += 14
         style.blit_lines(

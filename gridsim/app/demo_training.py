@@ -17,7 +17,7 @@ from gridsim.app.demo_view import DemoView, demo_world, draw_board, fit_grid, pa
 from gridsim.app.draw_cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
-from gridsim.app.training import Settings, TrainingController, algorithms
+from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController, algorithms
 from gridsim.app.training_panel import CONTROLS_HEIGHT, WIDTH, TrainingPanel
 from gridsim.trajectory import discounted_return, sample_walkers
 from gridsim.world import N_ACTIONS, state_name
@@ -43,7 +43,24 @@ class TrainingView(DemoView):
         self.panel = TrainingPanel(
             manager, self.env, algorithms(), self.controller, uses_hidden=self.env == "cartpole"
         )
+        self.show_overrides()
         self.controller.run()
+
+    def show_overrides(self) -> None:
+        """Write the demo's preset hyper-parameters into the panel's boxes: they are what
+        trains, and applying the boxes later (Enter, Run) must not drop them."""
+        overrides = self.controller.settings.overrides
+        batch, _ = BATCH_FIELDS.get(self.controller.settings.algo, ("batch_steps", "batch"))
+        boxes = {"lr": self.panel.lr, batch: self.panel.batch}
+        if self.env == "cartpole":
+            boxes["hidden"] = self.panel.hidden
+        for name, box in boxes.items():
+            value = overrides.get(name)
+            if isinstance(value, tuple):
+                box.set_text(",".join(str(v) for v in value))
+            elif value is not None:
+                box.set_text(f"{value:g}")
+        self.panel._applied = {name: e.get_text() for name, e in self.panel._entries.items()}
 
     def prepare(self) -> None:
         """Give the controller what it needs before the first Run (a world, ...)."""
@@ -182,8 +199,13 @@ class CartPoleTrainingView(TrainingView):
             bold=True,
         )
         draw_display(surface, self.pole_rect, d)
-        style.blit_text(
-            surface, t("the policy now:"), (self.bar_rect.x, self.bar_rect.y - 20), 13, style.MUTED
+        style.blit_text(  # centred, between the π(left) / π(right) numbers over the bar's ends
+            surface,
+            t("the policy now:"),
+            (self.bar_rect.centerx, self.bar_rect.y - 3),
+            13,
+            style.MUTED,
+            anchor="midbottom",
         )
         draw_action_bar(surface, self.bar_rect, self.probs)
         last = "-" if d.last_return is None else f"{d.last_return:.0f}"
@@ -274,16 +296,20 @@ class GrpoView(GridTrainingView):
                     style.START,
                     True,
                 )
-                style.blit_text(
-                    surface,
-                    t("mean R {m}", m=f"{returns.mean():.2f}"),
-                    (x0, r.bottom - 20),
-                    12,
-                    style.MUTED,
+                # the returns GRPO compares here are discounted (the world's gamma), unlike
+                # the undiscounted episode returns of the curve on the right
+                label = t("mean discounted R {m}", m=f"{returns.mean():.2f}")
+                lines = style.wrap(label, 11, slot - 20)
+                style.blit_lines(
+                    surface, lines, (x0, r.bottom - 6 - 15 * len(lines)), 11, style.MUTED
                 )
                 bar_w = max(3, (slot - 24) // self.GROUP_SIZE - 2)
                 pygame.draw.line(surface, style.MUTED, (x0, mid), (x0 + slot - 20, mid))
+                if not np.any(adv):  # equal returns: group_relative gives every episode 0
+                    self._draw_flat_note(surface, x0, mid, slot - 24)
                 for i, a in enumerate(adv):
+                    if a == 0:
+                        continue
                     h = int(min(1.0, abs(a) / 2.5) * half_h)
                     color = style.POSITIVE if a > 0 else style.NEGATIVE
                     bx = x0 + i * (bar_w + 2)
@@ -298,8 +324,17 @@ class GrpoView(GridTrainingView):
                     )
         TrainingView.draw(self, surface)
 
+    def _draw_flat_note(self, surface, x, mid, width) -> None:
+        """Say in words why a group has no bars (a converged policy: equal returns)."""
+        note = t(
+            "all {G} returns equal → every advantage is 0: nothing to prefer", G=self.GROUP_SIZE
+        )
+        lines = style.wrap(note, 13, width)
+        style.blit_lines(surface, lines, (x, mid - 12 - len(lines) * 17), 13, style.MUTED)
+
     def readout(self):
         out = super().readout()
         out["group_advantage_sums"] = [float(adv.sum()) for _, _, adv in self.groups]
         out["groups"] = len(self.groups)
+        out["flat_groups"] = sum(1 for _, _, adv in self.groups if not np.any(adv))
         return out

@@ -137,7 +137,7 @@ class ValuesView(DemoView):
         x, y = r.x, r.y
         y = style.blit_lines(
             surface,
-            style.wrap(t("Bellman backup of {s} (hover a cell):", s=name), 16, r.width),
+            style.wrap(t("Bellman backup of {s} (hover a cell):", s=name), 16, r.width, bold=True),
             (x, y),
             16,
             bold=True,
@@ -281,7 +281,7 @@ class RewardsView(DemoView):
         )
         y = style.blit_lines(
             surface,
-            style.wrap(t(key, n=crossed), 16, w),
+            style.wrap(t(key, n=crossed), 16, w, bold=True),
             (x, y),
             16,
             style.OK if not crossed else style.ERROR,

@@ -73,7 +73,7 @@ class VarianceView(DemoView):
         )
         draw_board(surface, self.geo, self.world, self.pi)
         x, y = self.rect.x + 10, self.geo.rect.bottom + 16
-        w = self.geo.rect.right - x + 40
+        w = max(self.geo.rect.right - x + 40, self.bars_rect.x - x - 12)
         lines = [
             t("horizon T = {T} steps from s1", T=self.world.horizon),
             t("{b} batches of {n} episodes", b=self.report.batches, n=self.report.batch_size),
@@ -95,7 +95,7 @@ class VarianceView(DemoView):
         )
         variances = self.report.variances
         top = max(variances.values()) * 1.15
-        plot = pygame.Rect(r.x + 30, r.y + 60, r.width - 60, r.height - 150)
+        plot = pygame.Rect(r.x + 30, r.y + 60, r.width - 60, r.height - 160)
         slot = plot.width // len(ESTIMATORS)
         for i, name in enumerate(ESTIMATORS):
             h = int(plot.height * variances[name] / top)
@@ -135,7 +135,7 @@ class VarianceView(DemoView):
         )
         style.blit_lines(
             surface,
-            style.wrap(note, 14, r.width - 24),
+            style.wrap(note, 14, r.width - 24, bold=True),
             (r.x + 12, r.bottom - 44),
             14,
             style.OK,

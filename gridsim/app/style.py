@@ -73,7 +73,7 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
     return _font(language(), int(size), bool(bold))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)  # room for a 10x10 grid's labels and values; bounds the memory
 def _text(lang: str, message: str, size: int, color, bold: bool) -> pygame.Surface:
     runs = _runs(lang, message, bold)
     if len(runs) == 1:
