@@ -199,14 +199,6 @@ class CartPoleTrainingView(TrainingView):
             bold=True,
         )
         draw_display(surface, self.pole_rect, d)
-        style.blit_text(  # centred, between the π(left) / π(right) numbers over the bar's ends
-            surface,
-            t("the policy now:"),
-            (self.bar_rect.centerx, self.bar_rect.y - 3),
-            13,
-            style.MUTED,
-            anchor="midbottom",
-        )
         draw_action_bar(surface, self.bar_rect, self.probs)
         last = "-" if d.last_return is None else f"{d.last_return:.0f}"
         style.blit_text(

@@ -46,7 +46,8 @@ def draw_cartpole(surface, rect: pygame.Rect, obs, x_threshold: float, half_leng
 
 
 def draw_action_bar(surface, rect: pygame.Rect, probs) -> None:
-    """A bar split into pi(left) (blue, from the left) and pi(right) (orange)."""
+    """A bar split into pi(left) (blue, from the left) and pi(right) (orange), titled
+    "the policy now:" between the two numbers."""
     left = float(probs[0])
     split = rect.x + int(rect.width * left)
     surface.fill(style.LEFT_BAR, (rect.x, rect.y, split - rect.x, rect.height))
@@ -56,6 +57,14 @@ def draw_action_bar(surface, rect: pygame.Rect, probs) -> None:
         surface, style.TEXT, (rect.centerx, rect.y - 3), (rect.centerx, rect.bottom + 3), 1
     )
     size = 13
+    style.blit_text(
+        surface,
+        t("the policy now:"),
+        (rect.centerx, rect.y - 3),
+        size,
+        style.MUTED,
+        anchor="midbottom",
+    )
     # the numbers sit above the bar's ends, in their bar's colour, readable at any split
     style.blit_text(
         surface,

@@ -33,3 +33,15 @@ class Scene:
 
     def close(self) -> None:  # pragma: no cover - interface
         pass
+
+
+class ColumnsScene(Scene):
+    """A scene with a left column of widgets (``self.left``) and a training panel."""
+
+    def show(self) -> None:
+        self.left.container.show()
+        self.panel.show()
+
+    def hide(self) -> None:
+        self.left.container.hide()
+        self.panel.hide()

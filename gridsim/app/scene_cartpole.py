@@ -11,7 +11,7 @@ from gridsim.app import style
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
 from gridsim.app.draw_cartpole import draw_action_bar, draw_display
 from gridsim.app.i18n import t
-from gridsim.app.scene import TOP_BAR, Scene
+from gridsim.app.scene import TOP_BAR, ColumnsScene
 from gridsim.app.training import Settings, TrainingController, algorithms
 from gridsim.app.training_panel import WIDTH, TrainingPanel, status_rect
 from gridsim.app.widgets import Column, is_checked
@@ -20,7 +20,7 @@ LEFT_WIDTH = 280
 SOLVED_RETURN = 475.0
 
 
-class CartPoleScene(Scene):
+class CartPoleScene(ColumnsScene):
     title = "CartPole"
 
     def __init__(self, manager, size, factory=None, seed: int = 0):
@@ -67,14 +67,6 @@ class CartPoleScene(Scene):
         )
         self.caption_y = center.y + 12
         self.status_rect = status_rect((w, h))
-
-    def show(self) -> None:
-        self.left.container.show()
-        self.panel.show()
-
-    def hide(self) -> None:
-        self.left.container.hide()
-        self.panel.hide()
 
     # --- events --------------------------------------------------------------------
     def handle_event(self, event) -> None:
@@ -149,14 +141,6 @@ class CartPoleScene(Scene):
         style.blit_text(surface, who, (self.pole_rect.x, self.caption_y), 15, style.TEXT, bold=True)
         draw_display(surface, self.pole_rect, d)
         if not self.play:
-            style.blit_text(
-                surface,
-                t("the policy now:"),
-                (self.bar_rect.centerx, self.bar_rect.y - 3),
-                13,
-                style.MUTED,
-                anchor="midbottom",
-            )
             draw_action_bar(surface, self.bar_rect, self.probs)
         else:
             push = {(True, False): t("left"), (False, True): t("right")}.get(

@@ -16,7 +16,7 @@ from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
 from gridsim.app.formulas import discounted_equation, prefix, return_equation
 from gridsim.app.i18n import language, t
-from gridsim.app.scene import TOP_BAR, Scene
+from gridsim.app.scene import TOP_BAR, ColumnsScene
 from gridsim.app.training import Settings, TrainingController, algorithms
 from gridsim.app.training_panel import WIDTH, TrainingPanel, status_rect
 from gridsim.app.widgets import Column, labelled_entry, select_option
@@ -49,7 +49,7 @@ class Overlays:
     action_values: str = "off"  # off | q_pi | a_pi | q_star
 
 
-class GridworldScene(Scene):
+class GridworldScene(ColumnsScene):
     title = "Gridworld"
 
     def __init__(self, manager, size, world: World | None = None, factory=None, seed: int = 0):
@@ -168,14 +168,6 @@ class GridworldScene(Scene):
         self.left_rect = pygame.Rect(0, TOP_BAR, LEFT_WIDTH, h - TOP_BAR)
         self.right_rect = pygame.Rect(w - WIDTH, TOP_BAR, WIDTH, h - TOP_BAR)
         self.status_rect = status_rect((w, h))
-
-    def show(self) -> None:
-        self.left.container.show()
-        self.panel.show()
-
-    def hide(self) -> None:
-        self.left.container.hide()
-        self.panel.hide()
 
     # --- presets (for code, demos and tests) ---------------------------------------------
     def preset(self, *, world=None, hand_actions=None, algo=None, overlays: Overlays | None = None):
