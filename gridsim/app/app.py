@@ -16,6 +16,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
 from gridsim.app import demo_language, style
 from gridsim.app.scene import TOP_BAR
+from gridsim.app.ui_manager import UIManager
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
@@ -56,7 +57,7 @@ class App:
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         pygame.display.set_caption("GridSim")
         self.size = self.screen.get_size()
-        self.manager = pygame_gui.UIManager(self.size, str(THEME))
+        self.manager = UIManager(self.size, str(THEME))
         demo_language.add_cjk_fonts(self.manager)
         self.language = lang or demo_language.saved_language()
         demo_language.set_language(self.language, self.manager, remember=False)
