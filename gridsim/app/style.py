@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pygame
+from cachetools import LRUCache, cached
 
 from gridsim.app.i18n import language
 
@@ -73,7 +74,16 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
     return _font(language(), int(size), bool(bold))
 
 
-@lru_cache(maxsize=512)  # room for a 10x10 grid's labels and values; bounds the memory
+TEXT_CACHE_BYTES = 8 * 1024 * 1024
+"""Pixel bytes of rendered lines kept for reuse. A byte bound, not a count: lines that change
+every frame (CartPole's readouts) are wide, and 512 of them held ~25 MB in a soak."""
+
+
+def surface_bytes(image: pygame.Surface) -> int:
+    return image.get_width() * image.get_height() * image.get_bytesize()
+
+
+@cached(LRUCache(maxsize=TEXT_CACHE_BYTES, getsizeof=surface_bytes))
 def _text(lang: str, message: str, size: int, color, bold: bool) -> pygame.Surface:
     runs = _runs(lang, message, bold)
     if len(runs) == 1:
