@@ -16,6 +16,7 @@ import torch
 
 from agents.config import ConfigError, with_overrides
 from agents.envs import CartPoleVecEnv, GridVecEnv
+from agents.history import ReturnHistory
 from agents.registry import (
     CARTPOLE_SOLVED_RETURN,
     CARTPOLE_SOLVED_WINDOW,
@@ -90,7 +91,8 @@ class Run:
         self.updates = 0
         self.wall_s = 0.0
         self.episode_returns: deque[float] = deque(maxlen=RETURNS_KEPT)
-        self.mean_returns: list[float] = []
+        self.returns = ReturnHistory()
+        """Mean return per update (nan if no episode ended), downsampled on long runs."""
         self.solved = False
         self.solved_at_steps: int | None = None
         self.solved_at_s: float | None = None
@@ -114,7 +116,7 @@ class Run:
         self.last = result
         returns = result.batch.episode_returns
         self.episode_returns.extend(returns)
-        self.mean_returns.append(float(np.mean(returns)) if returns else float("nan"))
+        self.returns.append(float(np.mean(returns)) if returns else float("nan"))
         if not self.solved and self.is_solved():
             self.solved = True
             self.solved_at_steps = self.env_steps

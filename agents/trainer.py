@@ -57,7 +57,8 @@ class Snapshot:
     episode_returns: tuple[float, ...]
     """The last <= 1000 finished training-episode returns (undiscounted), oldest first."""
     mean_returns: tuple[float, ...]
-    """One per update: the mean return of the episodes finished in it (nan if none)."""
+    """The mean return of the episodes finished per ``returns_stride`` updates (nan if none),
+    oldest first: the whole run in at most ~2000 points (agents.history)."""
     losses: tuple[tuple[str, float], ...]
     """The last update's losses by name, e.g. (("policy", x), ("value", y))."""
     entropy: float
@@ -76,6 +77,8 @@ class Snapshot:
     """Mean of the last 100 finished episodes' returns."""
     hyperparameters: tuple[tuple[str, object], ...] = field(default=())
     """The run's hyper-parameters, by name."""
+    returns_stride: int = 1
+    """Updates per point of ``mean_returns``."""
 
 
 def _read_only(array: np.ndarray | None) -> np.ndarray | None:
@@ -317,7 +320,8 @@ class Trainer:
             message=message,
             solved=run.solved,
             episode_returns=tuple(run.episode_returns),
-            mean_returns=tuple(run.mean_returns),
+            mean_returns=run.returns.values(),
+            returns_stride=run.returns.stride,
             losses=last.losses if last else (),
             entropy=last.entropy if last else float("nan"),
             pi=_read_only(run.pi()),

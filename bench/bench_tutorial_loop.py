@@ -110,7 +110,7 @@ def ours_train(epochs: int, seed: int):
     run = Run("cartpole", "simple_pg", seed=seed, overrides=dict(TUTORIAL))
     for _ in range(epochs):
         run.update()
-    return run.env_steps, time.perf_counter() - t0, run.mean_returns[-1]
+    return run.env_steps, time.perf_counter() - t0, run.returns.last
 
 
 def main(argv=None) -> int:

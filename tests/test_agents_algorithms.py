@@ -54,7 +54,7 @@ def test_a_short_gridworld_run_becomes_optimal(algo):
 def test_a_short_cartpole_run_improves_the_return(algo):
     run = Run("cartpole", algo, seed=0)
     run.update()
-    first = np.mean(run.mean_returns[:1])
+    first = run.returns.last
     while run.env_steps < 30_000:
         run.update()
     assert run.recent_mean_return(20) > first + 10
@@ -121,7 +121,7 @@ def test_same_seed_gives_the_same_returns_curve():
         run = Run("cartpole", "vpg", seed=seed)
         for _ in range(3):
             run.update()
-        return run.mean_returns, run.policy_weights()[0]
+        return run.returns.values(), run.policy_weights()[0]
 
     (c1, w1), (c2, w2), (c3, _) = curve(3), curve(3), curve(4)
     assert c1 == c2

@@ -21,6 +21,7 @@ def moving_average(values, window: int) -> np.ndarray:
 
 
 def nice_range(lo: float, hi: float) -> tuple[float, float]:
+    """The data range with a margin (a flat series gets a band around it)."""
     if not np.isfinite(lo) or not np.isfinite(hi):
         return 0.0, 1.0
     if hi - lo < 1e-9:
@@ -30,6 +31,30 @@ def nice_range(lo: float, hi: float) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+def nice_ticks(lo: float, hi: float, most: int = 7) -> np.ndarray:
+    """Round values inside [lo, hi] for grid lines, 1, 2 or 5 times a power of ten apart,
+    as many as fit in ``most``."""
+    power = int(np.floor(np.log10((hi - lo) / most)))
+    for step in (m * 10.0**p for p in (power, power + 1) for m in (1, 2, 5)):
+        first, last = np.ceil(lo / step), np.floor(hi / step)
+        if last - first + 1 <= most:
+            return np.arange(first, last + 1) * step + 0.0  # + 0.0: no "-0" label
+    return np.array([lo, hi])  # pragma: no cover - (hi - lo) / most >= 10**power always
+
+
+def tick_labels(ticks: np.ndarray) -> list[str]:
+    """Labels with as many decimals as the tick step needs (10, 10.5, 0.001)."""
+    if len(ticks) < 2:
+        return [f"{v:.4g}" for v in ticks]
+    step = float(ticks[1] - ticks[0])
+    step_digit = int(np.floor(np.log10(step) + 1e-9))  # 10**step_digit: the last digit shown
+    biggest = max(abs(ticks[0]), abs(ticks[-1]))
+    if biggest >= 1e5 or step < 1e-4:  # scientific, with enough digits to tell ticks apart
+        digits = int(np.floor(np.log10(biggest))) - step_digit + 1
+        return [f"{v:.{max(1, digits)}g}" for v in ticks]
+    return [f"{v:.{max(0, -step_digit)}f}" for v in ticks]
+
+
 def draw_returns_plot(
     surface: pygame.Surface,
     rect: pygame.Rect,
@@ -37,9 +62,13 @@ def draw_returns_plot(
     reference: float | None = None,
     reference_label: str = "",
     window: int = 10,
+    stride: int = 1,
+    updates: int | None = None,
 ) -> None:
-    """Axes, the per-update mean return (light), its moving average (dark) and a dashed
-    horizontal ``reference`` (e.g. the optimal return, or CartPole's 475)."""
+    """Axes, the mean return per update (light; per ``stride`` updates on a long run, see
+    agents.history), its moving average over ``window`` points (dark) and a dashed
+    horizontal ``reference`` (e.g. the optimal return, or CartPole's 475). ``updates`` is
+    the number of updates done (default: one per point)."""
     surface.fill(style.CELL, rect)
     pygame.draw.rect(surface, style.PANEL_EDGE, rect, 1)
     size = 12
@@ -49,23 +78,23 @@ def draw_returns_plot(
     plot = pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 46)
     if plot.width < 20 or plot.height < 20:
         return
-    n_updates = len(mean_returns)
+    n_updates = len(mean_returns) * stride if updates is None else updates
     y = forward_filled(np.asarray(mean_returns, dtype=np.float64))
     lo = float(y.min()) if y.size else 0.0
     hi = float(y.max()) if y.size else 1.0
     if reference is not None:
         lo, hi = min(lo, reference), max(hi, reference)
     lo, hi = nice_range(lo, hi)
+    ticks = nice_ticks(lo, hi)
     n = max(int(y.size), 2)
 
     def sy(v):
         return plot.bottom - (v - lo) / (hi - lo) * plot.height
 
-    for frac in (0.0, 0.5, 1.0):
-        v = lo + frac * (hi - lo)
+    for v, label in zip(ticks, tick_labels(ticks), strict=True):
         yy = sy(v)
         pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
-        style.blit_text(surface, f"{v:.3g}", (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
+        style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
     style.blit_text(
@@ -97,7 +126,10 @@ def draw_returns_plot(
         else:
             pygame.draw.lines(surface, style.PLOT_LINE, False, line, 1)
             pygame.draw.lines(surface, style.PLOT_MEAN, False, points(moving_average(y, window)), 2)
-        legend = t("light: per update · dark: average of {w}", w=window)
+        if stride == 1:
+            legend = t("light: per update · dark: average of {w}", w=window)
+        else:
+            legend = t("light: per {k} updates · dark: average of {w}", k=stride, w=window * stride)
         style.blit_text(surface, legend, (plot.x, plot.bottom + 3), 11, style.MUTED)
 
 

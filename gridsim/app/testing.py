@@ -8,35 +8,15 @@ the logits towards the exact optimal actions, so the arrows visibly converge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
 
 import numpy as np
 
+from agents.history import ReturnHistory
+from agents.trainer import Snapshot
 from gridsim.solvers import optimal_values
-from gridsim.trajectory import Trajectory, sample_trajectory
+from gridsim.trajectory import sample_trajectory
 from gridsim.world import N_ACTIONS, World, default_world
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The fields of agents.trainer.Snapshot."""
-
-    update: int
-    env_steps: int
-    wall_s: float
-    steps_per_s: float
-    status: str
-    message: str
-    solved: bool
-    episode_returns: tuple[float, ...]
-    mean_returns: tuple[float, ...]
-    losses: tuple[tuple[str, float], ...]
-    entropy: float
-    pi: np.ndarray | None
-    trajectories: tuple[Trajectory, ...]
-    policy_weights: tuple[np.ndarray, ...] | None
-    algo: str
-    env: str
 
 
 class FakeTrainer:
@@ -69,7 +49,8 @@ class FakeTrainer:
 
     def _fresh(self) -> None:
         self.update = 0
-        self.mean_returns: list[float] = []
+        self.returns = ReturnHistory()
+        self.recent: deque[float] = deque(maxlen=1000)
         self.logits = np.zeros((self.world.n_states, N_ACTIONS))
         hidden = 8
         self.weights = (
@@ -134,10 +115,14 @@ class FakeTrainer:
             _, q = optimal_values(self.world)
             best = q.argmax(axis=1)
             self.logits[np.arange(len(best)), best] += 0.4
-            self.mean_returns.append(float(self.rng.normal(self.update * 0.5, 1.0)))
+            self._record(float(self.rng.normal(self.update * 0.5, 1.0)))
         else:
             self.weights = tuple(w + self.rng.normal(0, 0.01, w.shape) for w in self.weights)
-            self.mean_returns.append(min(500.0, 20.0 + 5 * self.update))
+            self._record(min(500.0, 20.0 + 5 * self.update))
+
+    def _record(self, mean_return: float) -> None:
+        self.returns.append(mean_return)
+        self.recent.append(mean_return)
 
     def latest(self) -> Snapshot:
         if self.status == "running":
@@ -157,8 +142,9 @@ class FakeTrainer:
             status=self.status,
             message=self.message,
             solved=False,
-            episode_returns=tuple(self.mean_returns[-1000:]),
-            mean_returns=tuple(self.mean_returns),
+            episode_returns=tuple(self.recent),
+            mean_returns=self.returns.values(),
+            returns_stride=self.returns.stride,
             losses=(("policy", 0.1),),
             entropy=1.0,
             pi=pi,

@@ -212,7 +212,7 @@ class TrainingPanel:
             lines.append(
                 (
                     t(
-                        "{status} · update {u} · {n} env steps · {r} steps/s",
+                        "{status} · update {u}\n{n} env steps · {r} steps/s",
                         status=t("starting") if snap.message == "loading" else t(snap.status),
                         u=snap.update,
                         n=f"{snap.env_steps:,}",
@@ -267,7 +267,13 @@ class TrainingPanel:
             if label:
                 label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
             draw_returns_plot(
-                self._plot_surface, self._plot_surface.get_rect(), returns, ref, label
+                self._plot_surface,
+                self._plot_surface.get_rect(),
+                returns,
+                ref,
+                label,
+                stride=snap.returns_stride if snap is not None else 1,
+                updates=snap.update if snap is not None else 0,
             )
         surface.blit(self._plot_surface, plot)
 

@@ -202,7 +202,7 @@ def _metrics_row(run_, result) -> dict:
         "env_steps": run_.env_steps,
         "wall_s": round(run_.wall_s, 6),
         "episodes": len(returns),
-        "mean_return": run_.mean_returns[-1],
+        "mean_return": run_.returns.last,
         "mean_return_100": run_.recent_mean_return(),
         "entropy": result.entropy,
         "loss_policy": losses.get("policy", ""),
