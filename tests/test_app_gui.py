@@ -337,3 +337,48 @@ def test_choosing_an_algorithm_from_code_updates_the_drop_down_and_the_trainer(a
     panel.controller.run()
     frames(app)
     assert made[-1].algo == "vpg"
+
+
+def press(app, k, mod=0):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0))
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=k, mod=mod, unicode="", scancode=0))
+    frames(app)
+
+
+def test_space_runs_and_pauses_and_s_steps_like_the_buttons(app, made):
+    scene = app.scene
+    click(app, scene.hand_box.rect.center)
+    press(app, pygame.K_SPACE)
+    assert made[0].calls[0] == ("start",) and not scene.hand_mode  # as a click on Run
+    press(app, pygame.K_SPACE)
+    assert made[0].status == "paused"
+    press(app, pygame.K_s)
+    assert made[0].calls[-1] == ("step_once",)
+    press(app, pygame.K_r, pygame.KMOD_LCTRL)
+    assert made[0].calls[-1] == ("reset",)
+
+
+def test_shortcut_keys_typed_into_a_box_stay_in_the_box(app, made):
+    entry = app.scene.fields["r_other"]
+    click(app, entry.rect.center)
+    press(app, pygame.K_SPACE)
+    press(app, pygame.K_s)
+    assert made == [] and app.typing()
+
+
+def test_ctrl_keys_switch_tabs_open_the_layout_dialog_and_quit(app):
+    press(app, pygame.K_2, pygame.KMOD_LCTRL)
+    assert app.current == "cartpole"
+    press(app, pygame.K_1, pygame.KMOD_LCTRL)
+    press(app, pygame.K_o, pygame.KMOD_LCTRL)
+    assert app.scene._dialog is not None and app.scene._dialog_kind == "open"
+    app.scene._dialog.kill()
+    app.scene._dialog = None
+    press(app, pygame.K_3, pygame.KMOD_LCTRL)
+    press(app, pygame.K_SPACE)  # a demo with nothing to train: nothing happens
+    assert app.current == "demos" and app.running
+    pygame.event.post(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_LCTRL, unicode="")
+    )
+    assert app.frame() is False
+

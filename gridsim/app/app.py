@@ -24,6 +24,7 @@ MIN_SIZE = (1024, 700)
 SCENES = ("gridworld", "cartpole", "demos")
 TABS = (("gridworld", "Gridworld"), ("cartpole", "CartPole"), ("demos", "Demos"))
 LANGUAGES = (("en", "English"), ("zh", "中文"))
+TAB_KEYS = {pygame.K_1: "gridworld", pygame.K_2: "cartpole", pygame.K_3: "demos"}
 
 
 class App:
@@ -88,7 +89,11 @@ class App:
         self.tabs = {}
         for i, (name, title) in enumerate(TABS):
             self.tabs[name] = UIButton(
-                pygame.Rect(130 + i * 136, 6, 130, 34), title, self.manager, object_id="#tab"
+                pygame.Rect(130 + i * 136, 6, 130, 34),
+                title,
+                self.manager,
+                tool_tip_text=f"Ctrl+{i + 1}",
+                object_id="#tab",
             )
         self.language_buttons = {}
         for code, name in LANGUAGES:
@@ -190,7 +195,38 @@ class App:
             return
         if event.type in (pygame.KEYDOWN, pygame.KEYUP) and self.typing():
             return  # the keys belong to a text box
+        if event.type == pygame.KEYDOWN and self.shortcut(event.key, event.mod):
+            return
         self.scene.handle_event(event)
+
+    def shortcut(self, key: int, mod: int) -> bool:
+        """The keyboard's way to the buttons (their tooltips name the keys): Space runs or
+        pauses, S steps, Ctrl+R resets, Ctrl+O / Ctrl+S open / save a layout, Ctrl+1..3
+        switch tabs, Ctrl+Q quits. True when ``key`` was one of them."""
+        ctrl = bool(mod & pygame.KMOD_CTRL)
+        if ctrl and key == pygame.K_q:
+            self.running = False
+            return True
+        if ctrl and key in TAB_KEYS:
+            self.switch(TAB_KEYS[key])
+            return True
+        panel, scene = self.scene.panel, self.scene
+        if key == pygame.K_SPACE and not ctrl:
+            running = hasattr(panel, "run") and panel.controller.status() == "running"
+            button = getattr(panel, "pause" if running else "run", None)
+        elif key == pygame.K_s and not ctrl:
+            button = getattr(panel, "step", None)
+        elif key == pygame.K_r and ctrl:
+            button = getattr(panel, "reset", None)
+        elif key in (pygame.K_o, pygame.K_s) and ctrl:
+            button = getattr(scene, "open_button" if key == pygame.K_o else "save_button", None)
+        else:
+            return False
+        if button is None or not button.visible or not button.is_enabled:
+            return False
+        # the same event a click makes, so the scene reacts exactly as to a click
+        scene.handle_event(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+        return True
 
     def typing(self) -> bool:
         """True while a text box has the keyboard focus."""

@@ -104,9 +104,9 @@ class GridworldScene(ColumnsScene):
         self.cols_menu.set_tooltip("columns (a new size starts training over)")
         col.next_row()
         self.tutorial_button = col.button("Tutorial world", 0, 112, tip="the tutorial's 3x3 world")
-        self.open_button = col.button("Open…", 116, 70, tip="load a layout file (JSON)")
+        self.open_button = col.button("Open…", 116, 70, tip="load a layout file (JSON) · Ctrl+O")
         self.save_button = col.button(
-            "Save…", 190, col.width - 190, tip="save this world as a layout file"
+            "Save…", 190, col.width - 190, tip="save this world as a layout file · Ctrl+S"
         )
         col.next_row(40)
         col.heading("Rewards and options")

@@ -100,10 +100,14 @@ class TrainingPanel:
             self.hidden.set_tooltip("the gridworld uses a table of logits, no hidden layers")
         col.next_row(36)
         w = (col.width - 12) // 4
-        self.run = col.button("Run", 0, w, tip="train in the background (resumes after Pause)")
-        self.pause = col.button("Pause", w + 4, w, tip="pause after the current update")
-        self.step = col.button("Step", 2 * (w + 4), w, tip="one update, then pause")
-        self.reset = col.button("Reset", 3 * (w + 4), w, tip="start over with a fresh policy")
+        self.run = col.button(
+            "Run", 0, w, tip="train in the background (resumes after Pause) · Space"
+        )
+        self.pause = col.button("Pause", w + 4, w, tip="pause after the current update · Space")
+        self.step = col.button("Step", 2 * (w + 4), w, tip="one update, then pause · S")
+        self.reset = col.button(
+            "Reset", 3 * (w + 4), w, tip="start over with a fresh policy · Ctrl+R"
+        )
         col.next_row(36)
         self.speed_label = col.label(delay_text(controller.settings.delay), 0, 150)
         self.speed = col.slider(154, col.width - 154, 0, 0, 100)
