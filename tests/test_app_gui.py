@@ -382,3 +382,26 @@ def test_ctrl_keys_switch_tabs_open_the_layout_dialog_and_quit(app):
     )
     assert app.frame() is False
 
+
+def test_the_trajectory_is_resampled_when_the_arrows_change_hands(app, made):
+    scene = app.scene
+    assert scene.traj is not None and scene.traj_source == "uniform"
+    click(app, scene.panel.run.rect.center)
+    frames(app, 3)
+    assert scene.traj_source == "trainer"  # not a random walk beside trained arrows
+    click(app, scene.hand_box.rect.center)
+    frames(app)
+    assert scene.traj_source == "hand"
+    pi, _, _ = scene.shown_policy()
+    taken = [int(a) for a in scene.traj.actions]
+    assert all(pi[s, a] == 1 for s, a in zip(scene.traj.states, taken, strict=False))
+
+
+def test_a_long_trajectory_is_drawn_within_five_seconds(app):
+    from gridsim.app.scene_grid import MAX_ANIMATION_SECONDS
+
+    scene = app.scene
+    scene.set_world(default_world().with_changes(horizon=40), keep_policy=True)
+    frames(app)
+    assert len(scene.traj) == 40
+    assert scene.anim.steps_per_second * MAX_ANIMATION_SECONDS >= len(scene.traj)

@@ -9,6 +9,7 @@ import pygame_gui
 from pygame_gui.elements import UIHorizontalSlider
 
 from gridsim.app import draw_grid, style
+from gridsim.app.animation import Animation
 from gridsim.app.demo_view import (
     DemoView,
     demo_world,
@@ -18,7 +19,7 @@ from gridsim.app.demo_view import (
     panel_box,
     with_rows,
 )
-from gridsim.app.formulas import gamma_power, return_equation
+from gridsim.app.formulas import gamma_power, prefix, return_equation
 from gridsim.app.i18n import t
 from gridsim.demos import STOCHASTIC_ROWS, THROUGH_S7_ACTIONS, TUTORIAL_ACTIONS
 from gridsim.pg_variance import finite_horizon_values
@@ -35,31 +36,6 @@ STEPS_PER_SECOND = 1.5
 HOLD_SECONDS = 2.5
 TUTORIAL_PATH = (1, 2, 2, 1)  # a2 a3 a3 a2: s1 -> s2 -> s5 -> s8 -> s9
 THROUGH_S7_PATH = (2, 2, 1, 1)  # a3 a3 a2 a2: s1 -> s4 -> s7 -> s8 -> s9
-
-
-class Animation:
-    """Steps shown along a trajectory: grows at STEPS_PER_SECOND, holds, starts over."""
-
-    def __init__(self, length: int):
-        self.length = length
-        self.steps = 0.0
-        self.hold = 0.0
-
-    def update(self, dt: float) -> bool:
-        """Advance; True when it has just started over."""
-        if self.steps < self.length:
-            self.steps = min(self.length, self.steps + dt * STEPS_PER_SECOND)
-            return False
-        self.hold += dt
-        if self.hold >= HOLD_SECONDS:
-            self.steps, self.hold = 0.0, 0.0
-            return True
-        return False
-
-
-def prefix(traj: Trajectory, steps: int) -> Trajectory:
-    steps = max(0, min(steps, len(traj)))
-    return Trajectory(traj.states[: steps + 1], traj.actions[:steps], traj.rewards[:steps])
 
 
 def transition_text(world, s: int, a: int) -> str:
@@ -183,7 +159,7 @@ class TrajectoryView(DemoView):
         self.world = demo_world(demo)
         self.pi = deterministic(TUTORIAL_ACTIONS)
         self.traj = follow_actions(self.world, self.world.start, TUTORIAL_PATH)
-        self.anim = Animation(len(self.traj))
+        self.anim = Animation(len(self.traj), STEPS_PER_SECOND, HOLD_SECONDS)
 
     def layout(self, rect):
         super().layout(rect)
@@ -344,7 +320,7 @@ class CompareView(DemoView):
             follow_actions(self.world, self.world.start, path)
             for path in (TUTORIAL_PATH, THROUGH_S7_PATH)
         )
-        self.anim = Animation(4)
+        self.anim = Animation(4, STEPS_PER_SECOND, HOLD_SECONDS)
 
     def layout(self, rect):
         super().layout(rect)

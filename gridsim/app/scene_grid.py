@@ -12,6 +12,7 @@ import pygame_gui
 from pygame_gui.windows import UIFileDialog
 
 from gridsim.app import draw_grid, editor, style
+from gridsim.app.animation import Animation
 from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
 from gridsim.app.formulas import discounted_equation, prefix, return_equation
@@ -27,6 +28,7 @@ from gridsim.world import ACTION_WORDS, ACTIONS, N_ACTIONS, World, default_world
 LEFT_WIDTH = 280
 STEPS_PER_SECOND = 3.0
 HOLD_SECONDS = 1.5
+MAX_ANIMATION_SECONDS = 5.0  # a long trajectory is drawn faster, so it never lags the arrows
 MAX_SHOWN_STEPS = 40
 
 TOOL_TIPS = {
@@ -63,8 +65,8 @@ class GridworldScene(ColumnsScene):
         self.message, self.message_color = "", style.MUTED
         self.rng = np.random.default_rng(seed)
         self.traj = None
-        self.traj_steps = 0.0
-        self.traj_hold = 0.0
+        self.anim: Animation | None = None
+        self.traj_source = ""  # the policy ("hand", "trainer", "uniform") it was sampled from
         self.hover: int | None = None
         self._board_key = None
         self._board: pygame.Surface | None = None
@@ -425,18 +427,17 @@ class GridworldScene(ColumnsScene):
         self._advance_trajectory(dt)
 
     def _advance_trajectory(self, dt: float) -> None:
+        pi, _, source = self.shown_policy()
+        if source != self.traj_source:
+            self.traj = None  # e.g. training began: a random walk would contradict the arrows
         if self.traj is None:
-            pi, _, _ = self.shown_policy()
             horizon = min(self.world.horizon, MAX_SHOWN_STEPS)
             self.traj = sample_trajectory(self.world, pi, self.world.start, horizon, self.rng)
-            self.traj_steps, self.traj_hold = 0.0, 0.0
-            return
-        if self.traj_steps < len(self.traj):
-            self.traj_steps = min(len(self.traj), self.traj_steps + dt * STEPS_PER_SECOND)
-        else:
-            self.traj_hold += dt
-            if self.traj_hold >= HOLD_SECONDS:
-                self.traj = None
+            rate = max(STEPS_PER_SECOND, len(self.traj) / MAX_ANIMATION_SECONDS)
+            self.anim = Animation(len(self.traj), rate, HOLD_SECONDS)
+            self.traj_source = source
+        elif self.anim.update(dt):
+            self.traj = None
 
     # --- drawing -------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
@@ -466,8 +467,8 @@ class GridworldScene(ColumnsScene):
             self._board = self._render_board(pi, key)
         surface.blit(self._board, self.geo.rect)
         if self.traj is not None:
-            draw_grid.draw_path(surface, self.geo, self.traj, self.traj_steps)
-            draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, self.traj_steps)
+            draw_grid.draw_path(surface, self.geo, self.traj, self.anim.steps)
+            draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, self.anim.steps)
             self._draw_equations(surface)
         self.panel.draw(surface, self.status_rect)
 
@@ -530,7 +531,7 @@ class GridworldScene(ColumnsScene):
 
     def _draw_equations(self, surface) -> None:
         r = self.text_rect
-        shown = prefix(self.traj, int(self.traj_steps))
+        shown = prefix(self.traj, int(self.anim.steps))
         head = t(
             "Trajectory from {s}, {n} steps:",
             s=state_name(int(self.traj.states[0])),
