@@ -5,7 +5,7 @@
 1. Start-up: wall time of `python -m gridsim.commands.gui --headless --frames 1` (start,
    first frame, quit: an upper bound of "python main.py to the first drawn frame"), next
    to a bare `python -c pass` as the reference. Target: <= 1 s.
-2. Frame times while ALGO (default ppo) trains on CartPole in the app's trainer thread:
+2. Frame times while ALGO (default ppo) trains on CartPole in the app's trainer process:
    median <= 16.7 ms and 95th percentile <= 25 ms over >= 600 frames (the CartPole scene,
    its display pole stepping at 50 steps/s, the plot and status drawn every frame).
 3. Training speed in the app against the same algorithm trained the way `python main.py

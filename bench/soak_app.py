@@ -7,7 +7,7 @@ First a warm-up uses every feature once (both tabs, every algorithm on both scen
 a few updates, each drop-down, the file dialog, every grid size, the window sizes), so
 first-use costs (torch kernels, imports, pygame_gui's caches) are paid; then the
 resident memory is the baseline and the random soak runs. Passes when no exception
-escapes, no trainer thread outlives the app's close() (after a 2 s grace), and memory
+escapes, no thread or trainer process outlives the app's close() (after a 2 s grace), and memory
 grows by < 50 MB from the baseline to the end. Runs in a temporary folder, so whatever
 a random click saves through the file dialog lands there.
 """
