@@ -475,7 +475,7 @@ class GridworldScene(ColumnsScene):
     def _render_board(self, pi, key) -> pygame.Surface:
         """The grid with its overlays and policy arrows, at the origin of its own surface."""
         geo = draw_grid.GridGeometry(0, 0, self.geo.cell, self.geo.rows, self.geo.cols)
-        board = pygame.Surface(geo.rect.size)
+        board = style.canvas(self._board, geo.rect.size)
         world, ov = self.world, self.overlays
         draw_grid.draw_fills(board, geo, world)
         optimal = self.exact.optimal(world)

@@ -266,7 +266,7 @@ class TrainingPanel:
         stale = data != self._plot_data and now - self._plot_time >= PLOT_INTERVAL
         if layout != self._plot_key or stale or self._plot_surface is None:
             self._plot_key, self._plot_data, self._plot_time = layout, data, now
-            self._plot_surface = pygame.Surface(plot.size)
+            self._plot_surface = style.canvas(self._plot_surface, plot.size)
             ref, label = self.reference if self.reference else (None, "")
             if label:
                 label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
