@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pygame
 import pygame_gui
 import pytest
@@ -405,3 +406,27 @@ def test_a_long_trajectory_is_drawn_within_five_seconds(app):
     frames(app)
     assert len(scene.traj) == 40
     assert scene.anim.steps_per_second * MAX_ANIMATION_SECONDS >= len(scene.traj)
+
+
+def test_a_trajectory_the_trained_policy_would_no_longer_take_is_replaced(app, made):
+    scene = app.scene
+    click(app, scene.panel.run.rect.center)
+    frames(app, 2)
+    early = scene.traj  # sampled from an almost uniform policy
+    frames(app, 30)  # the fake trainer converges to the optimal arrows in ~20 updates
+    pi, _, _ = scene.shown_policy()
+    assert scene.traj is not early
+    taken = pi[scene.traj.states[:-1], scene.traj.actions]
+    assert taken.min() > 0.5  # the path drawn is one the arrows now take
+
+
+def test_still_likely_compares_each_step_with_its_probability_when_sampled():
+    from gridsim.app.scene_grid import still_likely
+    from gridsim.trajectory import follow_actions
+
+    traj = follow_actions(default_world(), 0, [1, 2])  # s1 -a2-> s2 -a3-> s5
+    then = np.array([0.4, 0.4])
+    pi = np.full((9, 5), 0.2)
+    assert still_likely(traj, then, pi)  # 0.2 >= 0.25 * 0.4
+    pi[1] = [0.0, 0.0, 0.05, 0.95, 0.0]  # at s2, a3 is now 0.05 < 0.1
+    assert not still_likely(traj, then, pi)

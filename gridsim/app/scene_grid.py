@@ -29,6 +29,9 @@ LEFT_WIDTH = 280
 STEPS_PER_SECOND = 3.0
 HOLD_SECONDS = 1.5
 MAX_ANIMATION_SECONDS = 5.0  # a long trajectory is drawn faster, so it never lags the arrows
+STALE_FACTOR = 0.25
+"""A drawn trajectory is replaced once one of its actions has lost this share of the
+probability it had when it was sampled (the trainer moved on while it was drawn)."""
 MAX_SHOWN_STEPS = 40
 
 TOOL_TIPS = {
@@ -67,6 +70,7 @@ class GridworldScene(ColumnsScene):
         self.traj = None
         self.anim: Animation | None = None
         self.traj_source = ""  # the policy ("hand", "trainer", "uniform") it was sampled from
+        self.traj_probs: np.ndarray | None = None  # pi(a_t|s_t) of its steps when sampled
         self.hover: int | None = None
         self._board_key = None
         self._board: pygame.Surface | None = None
@@ -428,7 +432,9 @@ class GridworldScene(ColumnsScene):
 
     def _advance_trajectory(self, dt: float) -> None:
         pi, _, source = self.shown_policy()
-        if source != self.traj_source:
+        if self.traj is not None and (
+            source != self.traj_source or not still_likely(self.traj, self.traj_probs, pi)
+        ):
             self.traj = None  # e.g. training began: a random walk would contradict the arrows
         if self.traj is None:
             horizon = min(self.world.horizon, MAX_SHOWN_STEPS)
@@ -436,6 +442,7 @@ class GridworldScene(ColumnsScene):
             rate = max(STEPS_PER_SECOND, len(self.traj) / MAX_ANIMATION_SECONDS)
             self.anim = Animation(len(self.traj), rate, HOLD_SECONDS)
             self.traj_source = source
+            self.traj_probs = step_probs(self.traj, pi)
         elif self.anim.update(dt):
             self.traj = None
 
@@ -547,6 +554,17 @@ class GridworldScene(ColumnsScene):
 
     def close(self) -> None:
         self.panel.close()
+
+
+def step_probs(traj, pi: np.ndarray) -> np.ndarray:
+    """pi(a_t | s_t) of each step of ``traj`` under ``pi[S, A]``."""
+    return pi[traj.states[:-1], traj.actions]
+
+
+def still_likely(traj, probs_then: np.ndarray, pi_now: np.ndarray) -> bool:
+    """Whether ``pi_now`` would still take ``traj``'s actions: none has fallen below
+    STALE_FACTOR times the probability ``probs_then`` it had when ``traj`` was sampled."""
+    return bool(np.all(step_probs(traj, pi_now) >= STALE_FACTOR * probs_then))
 
 
 def fit_sum(equation: str, size: int, width: int) -> str:
