@@ -3,13 +3,15 @@ presses, with the real trainer, for 5 minutes.
 
     python bench/soak_app.py [--seconds 300] [--seed 0]
 
-First a warm-up uses every feature once (both tabs, every algorithm on both scenes for
-a few updates, each drop-down, the file dialog, every grid size, the window sizes), so
-first-use costs (torch kernels, imports, pygame_gui's caches) are paid; then the
+First a warm-up uses every feature once (every tab and demo in both languages, every
+algorithm on both scenes for a few updates, each drop-down, the file dialog, every grid
+size, the window sizes), so first-use costs (torch kernels, imports, pygame_gui's caches,
+the Chinese font's glyphs: ~20 MB on the first switch to 中文) are paid; then the
 resident memory is the baseline and the random soak runs. Passes when no exception
 escapes, no thread or trainer process outlives the app's close() (after a 2 s grace), and memory
 grows by < 50 MB from the baseline to the end. Runs in a temporary folder, so whatever
-a random click saves through the file dialog lands there.
+a random click saves through the file dialog lands there, and with its own settings file,
+so a random click on 中文 does not change the user's remembered language.
 """
 
 from __future__ import annotations
@@ -122,6 +124,14 @@ def warm_up(app, rng: random.Random, seconds_per_run: float = 4.0) -> None:
     for size in ((1024, 700), (1400, 900), (1280, 800)):
         pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1]))
         frames(3)
+    for lang in ("zh", "en"):  # every tab and demo drawn once in each language
+        app.set_language(lang)
+        for name in app.scenes:
+            app.switch(name)
+            frames(10)
+            for key in DEMO_KEYS if not hasattr(app.scene, "controller") else ():
+                app.scene.load(key)
+                frames(10)
     for name in app.scenes:
         app.switch(name)
         scene = app.scene
@@ -173,6 +183,7 @@ def main() -> int:
     args = p.parse_args()
     rng = random.Random(args.seed)
     os.chdir(tempfile.mkdtemp(prefix="gridsim-soak-"))
+    os.environ["GRIDSIM_CONFIG"] = os.path.join(os.getcwd(), "settings.json")
 
     from gridsim.app.app import App
 
