@@ -15,6 +15,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
 from gridsim.app import demo_language, style
+from gridsim.app.garbage import Collector
 from gridsim.app.scene import TOP_BAR
 from gridsim.app.ui_manager import UIManager
 
@@ -25,6 +26,8 @@ SCENES = ("gridworld", "cartpole", "demos")
 TABS = (("gridworld", "Gridworld"), ("cartpole", "CartPole"), ("demos", "Demos"))
 LANGUAGES = (("en", "English"), ("zh", "中文"))
 TAB_KEYS = {pygame.K_1: "gridworld", pygame.K_2: "cartpole", pygame.K_3: "demos"}
+# what the user does that may rebuild widgets (see gridsim.app.garbage)
+INPUT_EVENTS = (pygame.MOUSEBUTTONUP, pygame.KEYUP, pygame.TEXTINPUT, pygame.VIDEORESIZE)
 
 
 class App:
@@ -67,6 +70,7 @@ class App:
         self.running = True
         self.first_frame_at: float | None = None
         self.frame_times: list[float] = []
+        self.collector = Collector()
         self._build_top_bar()
         from gridsim.app.scene_cartpole import CartPoleScene
         from gridsim.app.scene_demos import DemosScene
@@ -159,6 +163,8 @@ class App:
             self.clock.tick(round(1 / self.fixed_dt))
             dt = self.fixed_dt
         for event in pygame.event.get():
+            if event.type in INPUT_EVENTS:
+                self.collector.note_input()
             self.handle_event(event)
         if not self.running:
             return False
@@ -166,6 +172,7 @@ class App:
         self.scene.update(dt)
         self.draw(self.screen)
         pygame.display.flip()
+        self.collector.maybe_collect()
         self.frames += 1
         if self.first_frame_at is None:
             self.first_frame_at = time.perf_counter()

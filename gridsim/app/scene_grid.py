@@ -208,7 +208,8 @@ class GridworldScene(ColumnsScene):
         self._reset_size_menus()
         for name, entry in self.fields.items():
             text = editor.field_text(self.world, name)
-            entry.set_text(text)
+            if entry.get_text() != text:  # set_text rebuilds the box's text layout
+                entry.set_text(text)
             self._field_text[name] = text
         self.terminal_box.set_state(self.world.target_terminal)
         mode = _option(MODE_OPTIONS, self.world.forbidden_mode)
