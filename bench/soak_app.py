@@ -129,9 +129,10 @@ def warm_up(app, rng: random.Random, seconds_per_run: float = 4.0) -> None:
         for name in app.scenes:
             app.switch(name)
             frames(10)
-            for key in DEMO_KEYS if not hasattr(app.scene, "controller") else ():
-                app.scene.load(key)
-                frames(10)
+            if name == "demos":
+                for key in DEMO_KEYS:
+                    app.scene.load(key)
+                    frames(10)
     for name in app.scenes:
         app.switch(name)
         scene = app.scene
