@@ -290,7 +290,7 @@ def test_headless_command_refuses_a_bad_layout(tmp_path):
 
 
 def test_long_sums_are_cut_to_one_line_keeping_the_total(app):
-    from gridsim.app.scene_grid import fit_sum
+    from gridsim.app.scenes.gridworld import fit_sum
 
     long = "return = " + " + ".join(["1"] * 40) + " = 40"
     short = fit_sum(long, 14, 300)
@@ -399,7 +399,7 @@ def test_the_trajectory_is_resampled_when_the_arrows_change_hands(app, made):
 
 
 def test_a_long_trajectory_is_drawn_within_five_seconds(app):
-    from gridsim.app.scene_grid import MAX_ANIMATION_SECONDS
+    from gridsim.app.scenes.gridworld import MAX_ANIMATION_SECONDS
 
     scene = app.scene
     scene.set_world(default_world().with_changes(horizon=40), keep_policy=True)
@@ -421,7 +421,7 @@ def test_a_trajectory_the_trained_policy_would_no_longer_take_is_replaced(app, m
 
 
 def test_still_likely_compares_each_step_with_its_probability_when_sampled():
-    from gridsim.app.scene_grid import still_likely
+    from gridsim.app.scenes.gridworld import still_likely
     from gridsim.trajectory import follow_actions
 
     traj = follow_actions(default_world(), 0, [1, 2])  # s1 -a2-> s2 -a3-> s5

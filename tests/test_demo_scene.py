@@ -6,7 +6,7 @@ import pygame_gui
 import pytest
 
 from gridsim.app import demo_language
-from gridsim.app.scene_demos import DemosScene
+from gridsim.app.scenes.demos import DemosScene
 from gridsim.app.testing import fake_factory
 from gridsim.demos import DEMOS
 

@@ -28,7 +28,7 @@ TEXT_KEYWORDS = ("tip", "placeholder", "tool_tip_text")
 def shown_strings() -> dict[str, str]:
     """English literal -> the file it is in: t("...") calls, the widget helpers' text, tips."""
     found = {}
-    for path in sorted(APP.glob("*.py")):
+    for path in sorted(APP.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -45,9 +45,10 @@ def shown_strings() -> dict[str, str]:
 
 def indirect_strings() -> list[str]:
     """Strings the app passes to t() through tables rather than literals."""
-    from gridsim.app import app, scene_grid, training, training_panel
+    from gridsim.app import app, training, training_panel
     from gridsim.app.demo_values import MODES
-    from gridsim.app.scene_demos import button_text
+    from gridsim.app.scenes import gridworld as scene_grid
+    from gridsim.app.scenes.demos import button_text
     from gridsim.world import ACTION_WORDS
 
     out = list(ACTION_WORDS) + ["idle", "running", "paused", "finished", "failed"]

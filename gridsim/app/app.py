@@ -16,7 +16,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
 from gridsim.app import demo_language, style
 from gridsim.app.garbage import Collector
-from gridsim.app.scene import TOP_BAR
+from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
@@ -72,9 +72,9 @@ class App:
         self.frame_times: list[float] = []
         self.collector = Collector()
         self._build_top_bar()
-        from gridsim.app.scene_cartpole import CartPoleScene
-        from gridsim.app.scene_demos import DemosScene
-        from gridsim.app.scene_grid import GridworldScene
+        from gridsim.app.scenes.cartpole import CartPoleScene
+        from gridsim.app.scenes.demos import DemosScene
+        from gridsim.app.scenes.gridworld import GridworldScene
 
         self.scenes = {
             "gridworld": GridworldScene(self.manager, self.size, world=world, factory=factory),

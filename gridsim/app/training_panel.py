@@ -12,7 +12,7 @@ import pygame_gui
 from gridsim.app import style
 from gridsim.app.draw_plot import draw_returns_plot
 from gridsim.app.i18n import language, t, translate_message
-from gridsim.app.scene import TOP_BAR
+from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController
 from gridsim.app.widgets import Column, labelled_entry, select_option
 

@@ -20,7 +20,7 @@ from gridsim.app.demo_values import RewardsView, ValuesView
 from gridsim.app.demo_variance import VarianceView
 from gridsim.app.demo_view import DemoView
 from gridsim.app.i18n import t
-from gridsim.app.scene import TOP_BAR, Scene
+from gridsim.app.scenes.base import TOP_BAR, Scene
 from gridsim.demos import CHAPTERS, DEMOS, Demo, demo_by_key, demos_by_chapter
 
 LIST_WIDTH = 270

@@ -1,0 +1,1 @@
+"""The app's tabs: each scene arranges panels and routes events."""
