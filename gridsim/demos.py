@@ -3,7 +3,7 @@
 Pure data (no pygame, no torch), so ``python main.py demo --list`` and the tests need
 no display. Titles and captions are English; the Chinese is in
 ``assets/translations/zh.json`` (terms from the tutorial's glossary), looked up by
-the app's ``t()``. Each ``view`` names the class in ``gridsim/app/demo_*.py`` that
+the app's ``t()``. Each ``view`` names the class in ``gridsim/app/demos/*.py`` that
 shows the demo.
 """
 

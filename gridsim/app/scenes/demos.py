@@ -8,17 +8,17 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UILabel
 
 from gridsim.app import style
-from gridsim.app.demo_concepts import (
+from gridsim.app.demos.concepts import (
     CompareView,
     DiscountView,
     StatesActionsView,
     StochasticView,
     TrajectoryView,
 )
-from gridsim.app.demo_training import CartPoleTrainingView, GridTrainingView, GrpoView
-from gridsim.app.demo_values import RewardsView, ValuesView
-from gridsim.app.demo_variance import VarianceView
-from gridsim.app.demo_view import DemoView
+from gridsim.app.demos.training import CartPoleTrainingView, GridTrainingView, GrpoView
+from gridsim.app.demos.values import RewardsView, ValuesView
+from gridsim.app.demos.variance import VarianceView
+from gridsim.app.demos.view import DemoView
 from gridsim.app.i18n import t
 from gridsim.app.scenes.base import TOP_BAR, Scene
 from gridsim.demos import CHAPTERS, DEMOS, Demo, demo_by_key, demos_by_chapter

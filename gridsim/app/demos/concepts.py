@@ -10,7 +10,7 @@ from pygame_gui.elements import UIHorizontalSlider
 
 from gridsim.app import draw_grid, style
 from gridsim.app.animation import Animation
-from gridsim.app.demo_view import (
+from gridsim.app.demos.view import (
     DemoView,
     demo_world,
     deterministic,

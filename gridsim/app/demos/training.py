@@ -13,7 +13,7 @@ import pygame
 
 from gridsim.app import draw_grid, style
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
-from gridsim.app.demo_view import DemoView, demo_world, draw_board, fit_grid, panel_box
+from gridsim.app.demos.view import DemoView, demo_world, draw_board, fit_grid, panel_box
 from gridsim.app.draw_cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t

@@ -1,0 +1,1 @@
+"""The tutorial's demos, one module per group of views."""
