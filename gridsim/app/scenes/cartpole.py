@@ -11,9 +11,9 @@ from gridsim.app import style
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
 from gridsim.app.draw_cartpole import draw_action_bar, draw_display
 from gridsim.app.i18n import t
+from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.training import Settings, TrainingController, algorithms
-from gridsim.app.training_panel import WIDTH, TrainingPanel, status_rect
 from gridsim.app.widgets import Column, is_checked
 
 LEFT_WIDTH = 280

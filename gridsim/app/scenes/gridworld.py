@@ -17,9 +17,9 @@ from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
 from gridsim.app.formulas import discounted_equation, prefix, return_equation
 from gridsim.app.i18n import language, t
+from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.training import Settings, TrainingController, algorithms
-from gridsim.app.training_panel import WIDTH, TrainingPanel, status_rect
 from gridsim.app.widgets import Column, labelled_entry, select_option
 from gridsim.layout import LayoutError, load_layout, save_layout
 from gridsim.trajectory import sample_trajectory

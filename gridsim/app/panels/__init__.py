@@ -1,0 +1,1 @@
+"""Views that grow past a few hundred lines: each its own module."""
