@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from gridsim.app import editor
+from gridsim.app.draw.formulas import discounted_equation, gamma_power, prefix, return_equation
 from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache, expected_episode_return
-from gridsim.app.formulas import discounted_equation, gamma_power, prefix, return_equation
 from gridsim.app.panels.training import delay_from_slider, parse_hyper
 from gridsim.solvers import deterministic_policy, policy_value
 from gridsim.trajectory import follow_actions

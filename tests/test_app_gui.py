@@ -12,8 +12,8 @@ import pygame
 import pygame_gui
 import pytest
 
-from gridsim.app import style
 from gridsim.app.app import App
+from gridsim.app.draw import style
 from gridsim.app.testing import fake_factory
 from gridsim.world import default_world
 

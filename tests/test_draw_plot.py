@@ -7,8 +7,8 @@ import pygame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridsim.app import style
-from gridsim.app.draw_plot import (
+from gridsim.app.draw import style
+from gridsim.app.draw.plot import (
     draw_returns_plot,
     forward_filled,
     moving_average,

@@ -7,7 +7,8 @@ import pygame
 import pygame_gui
 import pytest
 
-from gridsim.app import demo_language, i18n, style
+from gridsim.app import demo_language, i18n
+from gridsim.app.draw import style
 from gridsim.demos import CHAPTERS, DEMOS
 
 APP = Path(__file__).resolve().parent.parent / "gridsim" / "app"

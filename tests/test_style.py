@@ -2,7 +2,7 @@
 
 import pygame
 
-from gridsim.app import style
+from gridsim.app.draw import style
 
 
 def test_lines_that_change_every_frame_do_not_grow_the_text_cache():

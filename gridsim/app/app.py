@@ -14,7 +14,8 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
-from gridsim.app import demo_language, style
+from gridsim.app import demo_language
+from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager

@@ -8,7 +8,6 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIHorizontalSlider
 
-from gridsim.app import draw_grid, style
 from gridsim.app.animation import Animation
 from gridsim.app.demos.view import (
     DemoView,
@@ -19,7 +18,9 @@ from gridsim.app.demos.view import (
     panel_box,
     with_rows,
 )
-from gridsim.app.formulas import gamma_power, prefix, return_equation
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import style
+from gridsim.app.draw.formulas import gamma_power, prefix, return_equation
 from gridsim.app.i18n import t
 from gridsim.demos import STOCHASTIC_ROWS, THROUGH_S7_ACTIONS, TUTORIAL_ACTIONS
 from gridsim.pg_variance import finite_horizon_values

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from gridsim.app import draw_grid, style
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
 from gridsim.app.demos.view import DemoView, demo_world, draw_board, fit_grid, panel_box
-from gridsim.app.draw_cartpole import draw_action_bar, draw_display
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import style
+from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import CONTROLS_HEIGHT, WIDTH, TrainingPanel

@@ -7,8 +7,9 @@ import numpy as np
 import pygame
 import pygame_gui
 
-from gridsim.app import draw_grid, style
 from gridsim.app.demos.view import DemoView, demo_world, deterministic, draw_board, fit_grid
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import style
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
 from gridsim.demos import TUTORIAL_ACTIONS

@@ -7,8 +7,8 @@ import numpy as np
 import pygame
 import pygame_gui
 
-from gridsim.app import style
 from gridsim.app.demos.view import DemoView, demo_world, draw_board, fit_grid, panel_box
+from gridsim.app.draw import style
 from gridsim.app.i18n import t
 from gridsim.pg_variance import ESTIMATORS, measure_variance
 from gridsim.world import N_ACTIONS

@@ -12,7 +12,8 @@ import numpy as np
 import pygame
 from pygame_gui.elements import UIButton
 
-from gridsim.app import draw_grid, style
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import style
 from gridsim.demos import Demo
 from gridsim.layout import load_layout, shipped_layout
 from gridsim.world import N_ACTIONS, World

@@ -9,8 +9,8 @@ import time
 import pygame
 import pygame_gui
 
-from gridsim.app import style
-from gridsim.app.draw_plot import draw_returns_plot
+from gridsim.app.draw import style
+from gridsim.app.draw.plot import draw_returns_plot
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController

@@ -7,9 +7,9 @@ import numpy as np
 import pygame
 import pygame_gui
 
-from gridsim.app import style
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
-from gridsim.app.draw_cartpole import draw_action_bar, draw_display
+from gridsim.app.draw import style
+from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene

@@ -7,7 +7,6 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel
 
-from gridsim.app import style
 from gridsim.app.demos.concepts import (
     CompareView,
     DiscountView,
@@ -19,6 +18,7 @@ from gridsim.app.demos.training import CartPoleTrainingView, GridTrainingView, G
 from gridsim.app.demos.values import RewardsView, ValuesView
 from gridsim.app.demos.variance import VarianceView
 from gridsim.app.demos.view import DemoView
+from gridsim.app.draw import style
 from gridsim.app.i18n import t
 from gridsim.app.scenes.base import TOP_BAR, Scene
 from gridsim.demos import CHAPTERS, DEMOS, Demo, demo_by_key, demos_by_chapter

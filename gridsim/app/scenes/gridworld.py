@@ -11,11 +11,13 @@ import pygame
 import pygame_gui
 from pygame_gui.windows import UIFileDialog
 
-from gridsim.app import draw_grid, editor, style
+from gridsim.app import editor
 from gridsim.app.animation import Animation
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import style
+from gridsim.app.draw.formulas import discounted_equation, prefix, return_equation
 from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
-from gridsim.app.formulas import discounted_equation, prefix, return_equation
 from gridsim.app.i18n import language, t
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene

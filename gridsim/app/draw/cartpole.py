@@ -7,7 +7,7 @@ import math
 
 import pygame
 
-from gridsim.app import style
+from gridsim.app.draw import style
 from gridsim.app.i18n import t
 
 

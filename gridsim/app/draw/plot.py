@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from gridsim.app import style
+from gridsim.app.draw import style
 from gridsim.app.i18n import t
 
 

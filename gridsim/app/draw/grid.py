@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
-from gridsim.app import style
+from gridsim.app.draw import style
 from gridsim.app.i18n import t
 from gridsim.world import ACTION_DELTAS, World, state_name
 

@@ -1,0 +1,1 @@
+"""Pure drawing onto a surface: no widgets, no state."""
