@@ -115,7 +115,7 @@ def random_action(app, rng: random.Random) -> str:
 def warm_up(app, rng: random.Random, seconds_per_run: float = 4.0) -> None:
     """Use every feature once (see the module docstring)."""
     from gridsim.app import editor
-    from gridsim.app.training import algorithms
+    from gridsim.app.trainer_link import algorithms
 
     def frames(n: int) -> None:
         for _ in range(n):

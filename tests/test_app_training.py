@@ -1,7 +1,7 @@
 """The app's side of the thread boundary: TrainingController over a (fake) Trainer."""
 
 from gridsim.app.testing import FakeTrainer, fake_factory
-from gridsim.app.training import Settings, TrainingController
+from gridsim.app.trainer_link import Settings, TrainingController
 from gridsim.world import default_world
 
 

@@ -46,7 +46,8 @@ def shown_strings() -> dict[str, str]:
 
 def indirect_strings() -> list[str]:
     """Strings the app passes to t() through tables rather than literals."""
-    from gridsim.app import app, training
+    from gridsim.app import app
+    from gridsim.app import trainer_link as training
     from gridsim.app.demos.values import MODES
     from gridsim.app.panels import training as training_panel
     from gridsim.app.scenes import gridworld as scene_grid

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
     if args.algo:
-        from gridsim.app.training import algorithms
+        from gridsim.app.trainer_link import algorithms
 
         if args.algo not in algorithms():
             print(

@@ -19,7 +19,7 @@ from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import CONTROLS_HEIGHT, WIDTH, TrainingPanel
-from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController, algorithms
+from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController, algorithms
 from gridsim.trajectory import discounted_return, sample_walkers
 from gridsim.world import N_ACTIONS, state_name
 

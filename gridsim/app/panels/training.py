@@ -13,7 +13,7 @@ from gridsim.app.draw import style
 from gridsim.app.draw.plot import draw_returns_plot
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.scenes.base import TOP_BAR
-from gridsim.app.training import BATCH_FIELDS, Settings, TrainingController
+from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController
 from gridsim.app.widgets import Column, labelled_entry, select_option
 
 WIDTH = 380

@@ -13,7 +13,7 @@ from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
-from gridsim.app.training import Settings, TrainingController, algorithms
+from gridsim.app.trainer_link import Settings, TrainingController, algorithms
 from gridsim.app.widgets import Column, is_checked
 
 LEFT_WIDTH = 280

@@ -21,7 +21,7 @@ from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import language, t
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
-from gridsim.app.training import Settings, TrainingController, algorithms
+from gridsim.app.trainer_link import Settings, TrainingController, algorithms
 from gridsim.app.widgets import Column, labelled_entry, select_option
 from gridsim.layout import LayoutError, load_layout, save_layout
 from gridsim.trajectory import sample_trajectory
