@@ -5,7 +5,7 @@ import pygame
 import pygame_gui
 import pytest
 
-from gridsim.app import demo_language
+from gridsim.app import language
 from gridsim.app.scenes.demos import DemosScene
 from gridsim.app.testing import fake_factory
 from gridsim.demos import DEMOS
@@ -18,15 +18,15 @@ def manager():
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode(SIZE)
-    m = pygame_gui.UIManager(SIZE, str(demo_language.THEME))
-    demo_language.add_cjk_fonts(m)
+    m = pygame_gui.UIManager(SIZE, str(language.THEME))
+    language.add_cjk_fonts(m)
     yield m
-    demo_language.set_language("en", m, remember=False)
+    language.set_language("en", m, remember=False)
 
 
 @pytest.fixture
 def scene(manager):
-    demo_language.set_language("en", manager, remember=False)
+    language.set_language("en", manager, remember=False)
     s = DemosScene(manager, SIZE, factory=fake_factory())
     yield s
     s.close()

@@ -7,7 +7,7 @@ import pygame
 import pygame_gui
 import pytest
 
-from gridsim.app import demo_language, i18n
+from gridsim.app import i18n, language
 from gridsim.app.draw import style
 from gridsim.demos import CHAPTERS, DEMOS
 
@@ -70,7 +70,7 @@ def indirect_strings() -> list[str]:
 
 
 def test_every_shown_string_has_a_chinese_entry():
-    catalog = demo_language.load_catalog("zh")
+    catalog = language.load_catalog("zh")
     missing = [f"{file}: {text!r}" for text, file in shown_strings().items() if text not in catalog]
     missing += [repr(text) for text in indirect_strings() if text not in catalog]
     assert not missing, "add to assets/translations/zh.json:\n" + "\n".join(missing)
@@ -79,13 +79,13 @@ def test_every_shown_string_has_a_chinese_entry():
 def test_chinese_entries_keep_the_english_fields():
     import re
 
-    for english, chinese in demo_language.load_catalog("zh").items():
+    for english, chinese in language.load_catalog("zh").items():
         fields = sorted(re.findall(r"\{(\w*)", english))
         assert sorted(re.findall(r"\{(\w*)", chinese)) == fields, english
 
 
 def test_the_glossary_terms_are_used():
-    text = "".join(demo_language.load_catalog("zh").values())
+    text = "".join(language.load_catalog("zh").values())
     for term in ("智能体", "状态", "动作", "策略", "优势", "奖励", "回报"):
         assert term in text
 
@@ -93,11 +93,11 @@ def test_the_glossary_terms_are_used():
 def test_switching_language_changes_t_and_is_remembered(tmp_path, monkeypatch):
     monkeypatch.setenv("GRIDSIM_CONFIG", str(tmp_path / "settings.json"))
     try:
-        demo_language.set_language("zh")
+        language.set_language("zh")
         assert i18n.t("Run") == "运行"
-        assert demo_language.saved_language() == "zh"
+        assert language.saved_language() == "zh"
     finally:
-        demo_language.set_language("en", remember=False)
+        language.set_language("en", remember=False)
     assert i18n.t("Run") == "Run"
 
 
@@ -107,18 +107,18 @@ def test_widgets_made_with_english_text_relabel_on_a_switch():
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((200, 100))
-    manager = pygame_gui.UIManager((200, 100), str(demo_language.THEME))
+    manager = pygame_gui.UIManager((200, 100), str(language.THEME))
     try:
-        demo_language.set_language("zh", manager, remember=False)
+        language.set_language("zh", manager, remember=False)
         assert python_i18n.t("Run") == "运行"
-        demo_language.set_language("en", manager, remember=False)
+        language.set_language("en", manager, remember=False)
         assert python_i18n.t("Run") == "Run"
     finally:
-        demo_language.set_language("en", remember=False)
+        language.set_language("en", remember=False)
 
 
 def test_the_zh_theme_overlay_gives_every_font_block_noto_sans_sc():
-    overlay = demo_language.zh_font_theme()
+    overlay = language.zh_font_theme()
     assert "#tab" in overlay and "defaults" in overlay
     for block in overlay.values():
         assert any(f.get("name") == "noto_sans_sc" for f in block["font"])
@@ -126,19 +126,19 @@ def test_the_zh_theme_overlay_gives_every_font_block_noto_sans_sc():
 
 def test_the_trainers_english_messages_are_translated_by_template():
     try:
-        demo_language.set_language("zh", remember=False)
+        language.set_language("zh", remember=False)
         assert i18n.translate_message("solved at 84000 steps") == "已解决（用了 84000 步）"
         assert i18n.translate_message("world changed; policy kept") == "世界已改变；保留原策略"
         assert i18n.translate_message("CUDA exploded") == "CUDA exploded"
     finally:
-        demo_language.set_language("en", remember=False)
+        language.set_language("en", remember=False)
     assert i18n.translate_message("solved at 84000 steps") == "solved at 84000 steps"
 
 
 def test_chinese_lines_wrap_between_characters():
     pygame.font.init()
     try:
-        demo_language.set_language("zh", remember=False)
+        language.set_language("zh", remember=False)
         lines = style.wrap("智能体在每个状态选择一个动作，策略给出每个动作的概率。", 15, 120)
         assert (
             len(lines) > 1
@@ -146,7 +146,7 @@ def test_chinese_lines_wrap_between_characters():
         )
         assert all(style.font(15).size(line)[0] <= 120 for line in lines)
     finally:
-        demo_language.set_language("en", remember=False)
+        language.set_language("en", remember=False)
 
 
 @pytest.mark.parametrize("text", ["状态和动作", "智能体的回报"])
@@ -161,7 +161,7 @@ def test_chinese_renders_with_real_glyphs_not_tofu(text):
     assert len(set(glyphs)) == len(set(text))  # distinct characters, distinct pictures
     assert len(tofu) == 1
     try:
-        i18n.set_language("zh", demo_language.load_catalog("zh"))
+        i18n.set_language("zh", language.load_catalog("zh"))
         assert style.font(20).size(text) == zh_font.size(text)
     finally:
         i18n.set_language("en")

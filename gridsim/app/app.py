@@ -14,7 +14,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
-from gridsim.app import demo_language
+from gridsim.app import language as app_language
 from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
 from gridsim.app.scenes.base import TOP_BAR
@@ -63,9 +63,9 @@ class App:
         pygame.display.set_caption("GridSim")
         self.size = self.screen.get_size()
         self.manager = UIManager(self.size, str(THEME))
-        demo_language.add_cjk_fonts(self.manager)
-        self.language = lang or demo_language.saved_language()
-        demo_language.set_language(self.language, self.manager, remember=False)
+        app_language.add_cjk_fonts(self.manager)
+        self.language = lang or app_language.saved_language()
+        app_language.set_language(self.language, self.manager, remember=False)
         self.clock = pygame.time.Clock()
         self.frames = 0
         self.running = True
@@ -106,7 +106,7 @@ class App:
                 pygame.Rect(0, 7, 90, 30),
                 name,
                 self.manager,
-                object_id=demo_language.LANGUAGE_BUTTON,
+                object_id=app_language.LANGUAGE_BUTTON,
             )
         self._place_language_buttons()
         self.language_buttons[self.language].select()
@@ -117,7 +117,7 @@ class App:
 
     def set_language(self, code: str) -> None:
         """Switch every label, caption, tooltip and message to ``code`` ('en' or 'zh')."""
-        demo_language.set_language(code, self.manager, remember=self.remember)
+        app_language.set_language(code, self.manager, remember=self.remember)
         self.language = code
         for c, button in self.language_buttons.items():
             button.select() if c == code else button.unselect()

@@ -1,7 +1,7 @@
 """Small helpers to build pygame_gui widgets in a column.
 
 Texts, tooltips and placeholders are given in English: pygame_gui translates them through
-the catalog ``demo_language`` registers, and re-labels them when the language changes.
+the catalog ``gridsim.app.language`` registers, and re-labels them when the language changes.
 """
 
 from __future__ import annotations

@@ -27,10 +27,10 @@ def add_parser(subparsers) -> None:
 
 
 def list_demos(lang: str) -> str:
-    from gridsim.app import demo_language
+    from gridsim.app import language
     from gridsim.demos import CHAPTERS, demos_by_chapter
 
-    catalog = demo_language.load_catalog(lang)
+    catalog = language.load_catalog(lang)
     lines = []
     for chapter, demos in demos_by_chapter().items():
         lines.append(catalog.get(CHAPTERS[chapter], CHAPTERS[chapter]))
