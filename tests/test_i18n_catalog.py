@@ -73,7 +73,7 @@ def test_every_shown_string_has_a_chinese_entry():
     catalog = language.load_catalog("zh")
     missing = [f"{file}: {text!r}" for text, file in shown_strings().items() if text not in catalog]
     missing += [repr(text) for text in indirect_strings() if text not in catalog]
-    assert not missing, "add to assets/translations/zh.json:\n" + "\n".join(missing)
+    assert not missing, "add to assets/translations/zh.json or zh/*.json:\n" + "\n".join(missing)
 
 
 def test_chinese_entries_keep_the_english_fields():
@@ -165,3 +165,17 @@ def test_chinese_renders_with_real_glyphs_not_tofu(text):
         assert style.font(20).size(text) == zh_font.size(text)
     finally:
         i18n.set_language("en")
+
+
+def test_no_english_string_is_translated_twice_differently():
+    """The per-view catalog files in zh/ may not contradict zh.json or each other."""
+    import json
+
+    seen: dict[str, tuple[str, str]] = {}
+    for path in language.catalog_files("zh"):
+        for english, chinese in json.loads(path.read_text(encoding="utf-8")).items():
+            if english.startswith("_"):
+                continue
+            if english in seen and seen[english][0] != chinese:
+                raise AssertionError(f"{english!r}: {seen[english]} vs {chinese!r} in {path.name}")
+            seen[english] = (chinese, path.name)

@@ -1,7 +1,9 @@
 """Switching the app's language: our catalog, pygame_gui's relabelling, CJK widget fonts.
 
 English is the source language; ``assets/translations/zh.json`` maps English text to
-Chinese (terms from the tutorial's glossary). A switch does three things at once:
+Chinese (terms from the tutorial's glossary), and every ``assets/translations/zh/*.json``
+adds the entries of one part of the app (one file per view keeps additions apart).
+A switch does three things at once:
 
 * ``i18n.set_language`` - every ``t("...")`` the app draws itself changes on the next frame;
 * the same entries go into pygame_gui's translator (python-i18n's in-memory table) and
@@ -34,12 +36,21 @@ CJK_FONT = {
 
 @lru_cache(maxsize=4)
 def load_catalog(code: str) -> dict[str, str]:
-    """English -> ``code`` for every string we know ({} for English or a missing file)."""
-    path = TRANSLATIONS / f"{code}.json"
-    if code == "en" or not path.exists():
+    """English -> ``code`` for every string we know ({} for English or a missing file):
+    ``TRANSLATIONS/code.json`` first, then ``TRANSLATIONS/code/*.json`` in name order."""
+    if code == "en":
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    catalog: dict[str, str] = {}
+    for path in catalog_files(code):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        catalog.update((k, v) for k, v in data.items() if not k.startswith("_"))
+    return catalog
+
+
+def catalog_files(code: str) -> list[Path]:
+    """The catalog files of language ``code`` that exist, in the order they are merged."""
+    main = TRANSLATIONS / f"{code}.json"
+    return ([main] if main.is_file() else []) + sorted((TRANSLATIONS / code).glob("*.json"))
 
 
 def zh_font_theme(theme_path: Path = THEME) -> dict:
