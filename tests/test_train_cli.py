@@ -101,3 +101,20 @@ def test_a_bad_layout_file_is_a_one_line_error(tmp_path, capsys):
     assert cli(["--algo", "ppo", "--layout", str(layout), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "gamma" in err and err.count("\n") == 1
+
+
+def test_metrics_are_streamed_row_by_row_and_summary_comes_last(tmp_path):
+    out = tmp_path / "run"
+    job = train.TrainJob(env="gridworld", algo="ppo", seed=0, max_steps=3000, out=out)
+    seen = []
+
+    def progress(run_):
+        part = out / "metrics.csv.part"
+        seen.append((run_.updates, len(part.read_text().splitlines()) - 1))
+        assert not (out / "summary.json").exists()
+
+    summary, interrupted = train.train_run(job, progress)
+    assert not interrupted and summary["error"] is None
+    assert seen == [(n, n) for n in range(1, summary["updates"] + 1)]  # each row on disk at once
+    assert not (out / "metrics.csv.part").exists()
+    assert len((out / "metrics.csv").read_text().splitlines()) == summary["updates"] + 1

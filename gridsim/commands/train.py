@@ -1,21 +1,24 @@
 """`python main.py train`: train a policy-gradient agent headless, with a progress bar.
 
-Writes DIR/metrics.csv (one row per update), DIR/summary.json and DIR/agent.pt.
-torch is imported inside ``run`` so ``python main.py --help`` stays fast.
+Writes DIR/metrics.csv (one row per update, streamed as training goes), DIR/agent.pt and
+DIR/summary.json. ``train_run`` is the loop itself, shared with ``python main.py compare``.
+torch is imported inside ``train_run`` so ``python main.py --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
+import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from agents.registry import ALGORITHMS, ENVS
+from gridsim.world import World
 
 DEFAULT_MAX_STEPS = {"cartpole": 500_000, "gridworld": 2_000_000}
 METRIC_FIELDS = (
@@ -129,61 +132,142 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
+    job = TrainJob(
+        env=args.env,
+        algo=args.algo,
+        seed=seed,
+        max_steps=max_steps,
+        out=out,
+        world=world,
+        overrides=tuple(overrides.items()),
+        keep_going=args.keep_going,
+    )
+    bar = _progress_bar(max_steps, args.quiet)
+    try:
+        summary, interrupted = train_run(job, None if bar is None else _bar_updater(bar, max_steps))
+    finally:
+        if bar is not None:
+            bar.close()
+    if summary["error"]:
+        print(f"error: training failed: {summary['error']} (outputs in {out})", file=sys.stderr)
+        return 1
+    state = (
+        f"solved at {summary['solved_at_steps']} steps ({summary['solved_at_s']:.2f} s)"
+        if summary["solved"]
+        else f"not solved after {summary['steps']} steps"
+    )
+    final = summary["final_mean_return"]
+    print(
+        f"{args.algo} on {args.env}: {state}; final mean return "
+        f"{float('nan') if final is None else final:.3f}; "
+        f"wrote {out}/metrics.csv, summary.json, agent.pt"
+    )
+    return 130 if interrupted else 0
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One training run as ``train`` does it, and as ``compare`` does each of its runs.
+
+    Plain data (no torch), so it crosses to a pool worker or a Ray task by pickle.
+    """
+
+    env: str
+    algo: str
+    seed: int
+    max_steps: int
+    """Env-step budget: training stops at the first update that reaches it."""
+    out: Path
+    """Folder of metrics.csv, summary.json and agent.pt."""
+    world: World | None = None
+    """The gridworld (None on CartPole)."""
+    overrides: tuple[tuple[str, str], ...] = ()
+    """``--set KEY=VALUE`` pairs, validated by ``agents.learner.build_config``."""
+    keep_going: bool = False
+    """Train for the whole budget instead of stopping when solved."""
+
+
+STREAMING_SUFFIX = ".part"
+"""metrics.csv is streamed to metrics.csv.part while training, renamed when the run ends."""
+
+
+def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
+    """Train one run single-threaded: (summary, interrupted).
+
+    Each update's row of ``METRIC_FIELDS`` is appended to ``out/metrics.csv.part`` as it
+    comes (nothing holds the whole curve; a reader can follow the run live), which becomes
+    ``metrics.csv`` when the run ends; then agent.pt, and summary.json last: a folder with a
+    summary.json holds a finished run. ``progress(run)`` is called after every update.
+    A training error (a NaN loss...) ends the run with ``summary["error"]`` set; Ctrl+C ends
+    it with ``interrupted`` True. Both still write what was learned.
+    """
     import torch
 
     from agents.checkpoint import save_agent
     from agents.learner import Run
 
-    torch.set_num_threads(1)
-    run_ = Run(args.env, args.algo, world=world, seed=seed, overrides=overrides)
-    rows: list[dict] = []
+    torch.set_num_threads(1)  # tiny ops: more threads only contend (and runs stay comparable)
+    out = Path(job.out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_ = Run(job.env, job.algo, world=job.world, seed=job.seed, overrides=dict(job.overrides))
     error = None
     interrupted = False
-    bar = _progress_bar(max_steps, args.quiet)
-    last_draw = 0.0
+    streaming = out / f"metrics.csv{STREAMING_SUFFIX}"
     try:
-        while run_.env_steps < max_steps and not (run_.solved and not args.keep_going):
-            result = run_.update()
-            rows.append(_metrics_row(run_, result))
-            now = time.perf_counter()
-            if bar is not None and (now - last_draw > 0.1 or run_.solved):
-                last_draw = now
-                bar.n = min(run_.env_steps, max_steps)
-                bar.set_postfix(
-                    mean_return=f"{run_.recent_mean_return():.2f}",
-                    steps_per_s=f"{run_.env_steps / max(run_.wall_s, 1e-9):.0f}",
-                    refresh=False,
-                )
-                bar.refresh()
-    except KeyboardInterrupt:
-        interrupted = True
-    except Exception as e:  # a NaN loss and friends: report, still write what we have
-        error = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        with streaming.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=METRIC_FIELDS, lineterminator="\n")
+            writer.writeheader()
+            try:
+                while run_.env_steps < job.max_steps and not (run_.solved and not job.keep_going):
+                    result = run_.update()
+                    writer.writerow(_metrics_row(run_, result))
+                    f.flush()
+                    if progress is not None:
+                        progress(run_)
+            except KeyboardInterrupt:
+                interrupted = True
+            except Exception as e:  # a NaN loss and friends: report, still write what we have
+                error = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            f.flush()
+            os.fsync(f.fileno())
+        _keep_mode(out / "metrics.csv", streaming)
+        os.replace(streaming, out / "metrics.csv")
+        save_agent(run_, out / "agent.pt")
+        summary = _summary(run_, error)
+        from gridsim.layout import write_text_atomically
+
+        write_text_atomically(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     finally:
-        if bar is not None:
-            bar.close()
+        run_.close()
+    return summary, interrupted
 
-    out.mkdir(parents=True, exist_ok=True)
-    from gridsim.layout import write_text_atomically
 
-    write_text_atomically(out / "metrics.csv", _csv(rows))
-    summary = _summary(run_, error)
-    write_text_atomically(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    save_agent(run_, out / "agent.pt")
-    run_.close()
-    if error:
-        print(f"error: training failed: {error} (outputs in {out})", file=sys.stderr)
-        return 1
-    state = (
-        f"solved at {run_.solved_at_steps} steps ({run_.solved_at_s:.2f} s)"
-        if run_.solved
-        else f"not solved after {run_.env_steps} steps"
-    )
-    print(
-        f"{args.algo} on {args.env}: {state}; final mean return "
-        f"{summary['final_mean_return']:.3f}; wrote {out}/metrics.csv, summary.json, agent.pt"
-    )
-    return 130 if interrupted else 0
+def _keep_mode(existing: Path, new: Path) -> None:
+    """Give ``new`` the permissions of the file it replaces, if there is one."""
+    try:
+        os.chmod(new, existing.stat().st_mode & 0o7777)
+    except FileNotFoundError:
+        pass
+
+
+def _bar_updater(bar, max_steps: int):
+    """A ``progress`` callback that redraws ``bar`` at most ten times a second."""
+    last_draw = 0.0
+
+    def progress(run_) -> None:
+        nonlocal last_draw
+        now = time.perf_counter()
+        if now - last_draw > 0.1 or run_.solved:
+            last_draw = now
+            bar.n = min(run_.env_steps, max_steps)
+            bar.set_postfix(
+                mean_return=f"{run_.recent_mean_return():.2f}",
+                steps_per_s=f"{run_.env_steps / max(run_.wall_s, 1e-9):.0f}",
+                refresh=False,
+            )
+            bar.refresh()
+
+    return progress
 
 
 def _progress_bar(total: int, quiet: bool):
@@ -210,14 +294,6 @@ def _metrics_row(run_, result) -> dict:
         "loss_kl": losses.get("kl", ""),
         "solved": int(run_.solved),
     }
-
-
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=METRIC_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _finite_or_none(x: float):
