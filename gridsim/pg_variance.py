@@ -26,10 +26,12 @@ from gridsim.world import N_ACTIONS, World
 ESTIMATORS = ("R(tau)", "reward-to-go", "reward-to-go - V")
 
 
-def finite_horizon_values(world: World, pi: np.ndarray, horizon: int):
-    """(V[T+1, S], Q[T+1, S, A]): undiscounted expected reward with k steps to go (V[0] = 0)."""
+def finite_horizon_values(world: World, pi: np.ndarray, horizon: int, gamma: float = 1.0):
+    """(V[T+1, S], Q[T+1, S, A]): expected reward sum_k gamma^k r_k with k steps to go (V[0] = 0).
+
+    gamma = 1 (the default) is the undiscounted sum of the tutorial's derivation."""
     t = build_tables(world)
-    keep = ~t.done
+    keep = gamma * ~t.done
     v = np.zeros((horizon + 1, world.n_states))
     q = np.zeros((horizon + 1, world.n_states, N_ACTIONS))
     for k in range(1, horizon + 1):
@@ -38,20 +40,34 @@ def finite_horizon_values(world: World, pi: np.ndarray, horizon: int):
     return v, q
 
 
-def exact_gradient(world: World, pi: np.ndarray, start: int, horizon: int) -> np.ndarray:
-    """d J / d theta[S, A] for J = E[sum_{t<T} r_t] from ``start``, by exact enumeration."""
+def exact_gradient(
+    world: World, pi: np.ndarray, start, horizon: int, gamma: float = 1.0
+) -> np.ndarray:
+    """d J / d theta[S, A] for J = E[sum_{t<T} gamma^t r_t], by exact enumeration.
+
+    ``start`` is a state index, or a distribution over start states (float [S]).
+    The policy gradient theorem over a finite horizon:
+
+        grad J = sum_t gamma^t sum_s d_t(s) sum_a pi(a|s) grad log pi(a|s) Q_{T-t}(s, a)
+
+    with d_t the distribution of s_t and Q_k the discounted value of k steps to go.
+    """
     t = build_tables(world)
-    _, q = finite_horizon_values(world, pi, horizon)
+    _, q = finite_horizon_values(world, pi, horizon, gamma)
     n = world.n_states
-    d = np.zeros(n)
-    d[start] = 1.0
+    if np.ndim(start) == 0:
+        d = np.zeros(n)
+        d[int(start)] = 1.0
+    else:
+        d = np.asarray(start, dtype=np.float64).copy()
     grad = np.zeros((n, N_ACTIONS))
     for step in range(horizon):
         q_now = q[horizon - step]
         # sum_a pi(a|s) (onehot(a) - pi(s)) Q(s, a) = pi(s) * (Q(s, .) - V(s))
         grad += d[:, None] * pi * (q_now - (pi * q_now).sum(axis=1, keepdims=True))
         flow = d[:, None] * pi * ~t.done
-        d = np.bincount(t.next_state.ravel(), weights=flow.ravel(), minlength=n)
+        # d carries gamma^t: the discount of step t's rewards-to-go
+        d = gamma * np.bincount(t.next_state.ravel(), weights=flow.ravel(), minlength=n)
     return grad
 
 

@@ -55,3 +55,24 @@ def test_reward_to_go_then_baseline_lower_the_variance():
     report = measure_variance(default_world(), UNIFORM, batches=300, batch_size=10, rng=1)
     v = report.variances
     assert v["R(tau)"] > 1.5 * v["reward-to-go"] > 1.5 * 1.5 * v["reward-to-go - V"]
+
+
+def test_discounted_gradient_from_a_start_distribution_matches_finite_differences():
+    world = default_world()
+    theta = np.random.default_rng(1).normal(size=(9, 5))
+    horizon, gamma, eps = 10, 0.9, 1e-6
+    starts = np.full(9, 1 / 8)
+    starts[8] = 0.0
+
+    def j(th):
+        v = finite_horizon_values(world, softmax(th), horizon, gamma)[0][horizon]
+        return float(starts @ v)
+
+    numeric = np.zeros_like(theta)
+    for s in range(9):
+        for a in range(5):
+            bump = np.zeros_like(theta)
+            bump[s, a] = eps
+            numeric[s, a] = (j(theta + bump) - j(theta - bump)) / (2 * eps)
+    exact = exact_gradient(world, softmax(theta), starts, horizon, gamma)
+    np.testing.assert_allclose(exact, numeric, atol=1e-7)
