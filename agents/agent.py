@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch.distributions import Categorical, kl_divergence
 
 from agents.policies import as_tensor, make_policy
 from agents.rollout import Batch, Collector
@@ -22,11 +23,36 @@ class TrainingError(RuntimeError):
 
 @dataclass(frozen=True, eq=False)
 class UpdateResult:
-    """What one update reports: the batch it learned from, its losses and the policy's entropy."""
+    """What one update reports: the batch it learned from, its losses, the policy's entropy,
+    and what the update inspector shows (gridsim.inspection): the weight Phi_t of every step
+    and how far the policy moved."""
 
     batch: Batch
     losses: tuple[tuple[str, float], ...]
     entropy: float
+    weights: np.ndarray | None = None
+    """Phi_t [T, N]: the weight of log pi(a_t|s_t) in the policy loss (0 on unreal steps)."""
+    weight_name: str = ""
+    """What Phi_t is: "R(tau)", "reward-to-go", ... (keys of gridsim.inspection.WEIGHT_NAMES)."""
+    kl_prev: float = math.nan
+    """Mean over the batch's states of KL(pi_old || pi_new): how far this update moved pi."""
+    approx_kl: float = math.nan
+    """mean_t (rho_t - 1) - log rho_t, rho_t = pi_new(a_t|s_t) / pi_old(a_t|s_t)."""
+    ratios: np.ndarray | None = None
+    """PPO / GRPO: rho_t of the batch's real steps after the update, in batch order."""
+    clip: float | None = None
+    """PPO / GRPO: the clip range eps used."""
+    advantages: np.ndarray | None = None
+    """VPG / PPO: the raw (unnormalized) GAE estimates [T, N], for critic-vs-truth."""
+    rollout_returns: np.ndarray | None = None
+    """GRPO: R_i of every env's rollout [N] (groups are consecutive blocks of group_size)."""
+
+    @property
+    def clip_fraction(self) -> float:
+        """Share of the batch's steps whose ratio left [1 - eps, 1 + eps] (nan without a clip)."""
+        if self.ratios is None or self.clip is None or self.ratios.size == 0:
+            return math.nan
+        return float(np.mean(np.abs(self.ratios - 1.0) > self.clip))
 
 
 def check_finite(name: str, value: torch.Tensor) -> float:
@@ -75,21 +101,55 @@ class Agent:
             torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm)
         optimizer.step()
 
-    def policy_gradient_step(self, batch: Batch, weights: np.ndarray) -> UpdateResult:
-        """The tutorial's loss, -mean_t(log pi(a_t|s_t) * Phi_t) over real transitions, one step.
+    def policy_loss(
+        self, logp: torch.Tensor, old_logp: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        """The tutorial's loss, -mean_t(log pi(a_t|s_t) * Phi_t). Its gradient (for data from
+        the current policy) is the policy gradient; its value is not a performance measure
+        (tutorial ch.3). PPO and GRPO override it with the clipped surrogate."""
+        return -(logp * weights).mean()
 
-        Its gradient (for data from the current policy) is the policy gradient; its value
-        is not a performance measure (tutorial ch.3).
-        """
+    def policy_gradient_step(
+        self, batch: Batch, weights: np.ndarray, weight_name: str = ""
+    ) -> UpdateResult:
+        """One step on ``policy_loss`` over the batch's real transitions (plus the entropy
+        bonus when ent_coef > 0); ``weight_name`` says what the weights Phi_t are."""
         obs, actions, w = flat_valid(batch, weights)
         dist = self.policy.dist(obs)
-        loss = -(dist.log_prob(actions) * w).mean()
+        logp = dist.log_prob(actions)
+        loss = self.policy_loss(logp, logp.detach(), w)
         value = check_finite("policy", loss)
         entropy = dist.entropy().mean()
         if self.cfg.ent_coef > 0:
             loss = loss - self.cfg.ent_coef * entropy
         self.step(self.optimizer, loss, self.policy.parameters())
-        return UpdateResult(batch, (("policy", value),), entropy.item())
+        kl, approx, _ = self.policy_change(obs, actions, dist.logits.detach(), logp.detach())
+        return UpdateResult(
+            batch,
+            (("policy", value),),
+            entropy.item(),
+            weights=np.asarray(weights),
+            weight_name=weight_name,
+            kl_prev=kl,
+            approx_kl=approx,
+        )
+
+    def policy_change(
+        self,
+        obs: torch.Tensor,
+        actions: torch.Tensor,
+        old_logits: torch.Tensor,
+        old_logp: torch.Tensor,
+    ) -> tuple[float, float, np.ndarray]:
+        """How far the step just taken moved the policy on the batch's states:
+        (mean KL(pi_old || pi_new), approx KL from the ratios, ratios rho_t [N] float64)."""
+        with torch.no_grad():
+            new = self.policy.dist(obs)
+            kl = kl_divergence(Categorical(logits=old_logits, validate_args=False), new).mean()
+            log_ratio = new.log_prob(actions) - old_logp
+            ratios = torch.exp(log_ratio)
+            approx = ((ratios - 1) - log_ratio).mean()
+        return float(kl), float(approx), ratios.double().numpy()
 
 
 def make_optimizer(cfg, params, lr: float) -> torch.optim.Optimizer:

@@ -74,6 +74,10 @@ class GRPO(Agent):
     def modules(self):
         return {"policy": self.policy, "reference": self.reference}
 
+    def policy_loss(self, logp, old_logp, weights):
+        """PPO's clipped surrogate on the group-relative advantages."""
+        return clipped_surrogate(logp, old_logp, weights, self.cfg.clip)
+
     def update(self) -> UpdateResult:
         cfg = self.cfg
         batch = self.collector.collect_episodes(self.sampler(), min_steps=0)  # one episode per env
@@ -83,13 +87,14 @@ class GRPO(Agent):
         per_step = np.broadcast_to(adv, batch.rewards.shape)
         obs, actions, adv_t = flat_valid(batch, per_step)
         with torch.no_grad():
-            old_logp = self.policy.dist(obs).log_prob(actions)
+            old = self.policy.dist(obs)
+            old_logp = old.log_prob(actions)
 
         for _ in range(cfg.epochs):
             for mb in minibatches(self.rng, len(actions), cfg.minibatch_size):
                 dist = self.policy.dist(obs[mb])
                 logp = dist.log_prob(actions[mb])
-                policy_loss = clipped_surrogate(logp, old_logp[mb], adv_t[mb], cfg.clip)
+                policy_loss = self.policy_loss(logp, old_logp[mb], adv_t[mb])
                 entropy = dist.entropy().mean()
                 loss = policy_loss - cfg.ent_coef * entropy
                 kl = torch.zeros(())
@@ -101,4 +106,16 @@ class GRPO(Agent):
                 check_finite("GRPO", loss)
                 self.step(self.optimizer, loss, self.policy.parameters())
         losses = (("policy", policy_loss.item()), ("kl", kl.item()))
-        return UpdateResult(batch, losses, entropy.item())
+        kl_prev, approx, ratios = self.policy_change(obs, actions, old.logits, old_logp)
+        return UpdateResult(
+            batch,
+            losses,
+            entropy.item(),
+            weights=per_step,
+            weight_name="group advantage",
+            kl_prev=kl_prev,
+            approx_kl=approx,
+            ratios=ratios,
+            clip=cfg.clip,
+            rollout_returns=returns,
+        )

@@ -61,3 +61,70 @@ class ReturnHistory:
         self._sums = [s[i] + s[i + 1] for i in range(0, len(s), 2)]
         self._counts = [c[i] + c[i + 1] for i in range(0, len(c), 2)]
         self.stride *= 2
+
+
+class MetricHistory:
+    """Several per-update metrics downsampled together, by ReturnHistory's rule (each point
+    the mean over ``stride`` updates of the finite values; pairs merge when the points
+    reach twice the capacity), with the env steps at the end of every point: the curves
+    of the app's plot selector, in bounded memory whatever the run's length."""
+
+    def __init__(self, names: tuple[str, ...], capacity: int = 500):
+        import numpy as np
+
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        self.names = tuple(names)
+        self.capacity = capacity
+        self.stride = 1
+        self.updates = 0
+        k = len(self.names)
+        self._sums = np.zeros((2 * capacity + 1, k))
+        self._counts = np.zeros((2 * capacity + 1, k), dtype=np.int64)
+        self._steps = np.zeros(2 * capacity + 1, dtype=np.int64)
+        self._points = 0  # full points; row ``_points`` is the one filling up
+        self._pending_updates = 0
+
+    def append(self, env_steps: int, values: dict[str, float]) -> None:
+        """Record one update's metrics (missing or nan ones do not count) and env steps."""
+        self.updates += 1
+        row = self._points
+        for k, name in enumerate(self.names):
+            x = values.get(name)
+            if x is not None and math.isfinite(x):
+                self._sums[row, k] += x
+                self._counts[row, k] += 1
+        self._steps[row] = env_steps
+        self._pending_updates += 1
+        if self._pending_updates == self.stride:
+            self._points += 1
+            self._pending_updates = 0
+            if self._points == 2 * self.capacity:
+                self._merge_pairs()
+
+    def series(self):
+        """A frozen gridsim.inspection.MetricSeries of every point so far (values float32)."""
+        import numpy as np
+
+        from gridsim.inspection import MetricSeries
+
+        n = self._points + (1 if self._pending_updates else 0)
+        s, c = self._sums[:n], self._counts[:n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(c > 0, s / np.maximum(c, 1), np.nan).T.astype(np.float32)
+        env_steps = self._steps[:n].copy()
+        values.setflags(write=False)
+        env_steps.setflags(write=False)
+        return MetricSeries(self.names, values, env_steps, self.stride, self.updates)
+
+    def _merge_pairs(self) -> None:
+        n, k = self._points, len(self.names)
+        half = n // 2
+        self._sums[:half] = self._sums[:n].reshape(half, 2, k).sum(axis=1)
+        self._counts[:half] = self._counts[:n].reshape(half, 2, k).sum(axis=1)
+        self._steps[:half] = self._steps[1:n:2]
+        self._sums[half:] = 0.0
+        self._counts[half:] = 0
+        self._steps[half:] = 0
+        self._points = half
+        self.stride *= 2

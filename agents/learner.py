@@ -16,13 +16,14 @@ import torch
 
 from agents.config import ConfigError, with_overrides
 from agents.envs import CartPoleVecEnv, GridVecEnv
-from agents.history import ReturnHistory
+from agents.history import MetricHistory, ReturnHistory
 from agents.registry import (
     CARTPOLE_SOLVED_RETURN,
     CARTPOLE_SOLVED_WINDOW,
     check_algorithm,
     check_env,
 )
+from gridsim.inspection import METRICS
 from gridsim.world import World, default_world
 
 ALGORITHM_CLASSES = {
@@ -93,10 +94,14 @@ class Run:
         self.episode_returns: deque[float] = deque(maxlen=RETURNS_KEPT)
         self.returns = ReturnHistory()
         """Mean return per update (nan if no episode ended), downsampled on long runs."""
+        self.metrics = MetricHistory(METRICS)
+        """Every metric of the app's plot selector, per update, downsampled on long runs."""
         self.solved = False
         self.solved_at_steps: int | None = None
         self.solved_at_s: float | None = None
         self.last = None
+        self._before: tuple = (None, None)  # (pi, V_phi table) before the last update
+        self._inspection = None
         self._v_star = None
         if self.world is not None:
             from gridsim.solvers import optimal_values
@@ -109,14 +114,17 @@ class Run:
 
     def update(self):
         """One update of the algorithm; returns its UpdateResult and updates the history."""
+        before = (self.pi(), self.value_table())
         t0 = time.perf_counter()
         result = self.agent.update()
         self.wall_s += time.perf_counter() - t0
         self.updates += 1
         self.last = result
+        self._before, self._inspection = before, None
         returns = result.batch.episode_returns
         self.episode_returns.extend(returns)
         self.returns.append(float(np.mean(returns)) if returns else float("nan"))
+        self.metrics.append(self.env_steps, metric_values(result, self.returns.last))
         if not self.solved and self.is_solved():
             self.solved = True
             self.solved_at_steps = self.env_steps
@@ -147,6 +155,57 @@ class Run:
         """Gridworld: pi(a|s) [S, 5] as float64 numpy; None on CartPole."""
         return self.agent.policy.probs_table() if self.world is not None else None
 
+    def value_table(self) -> np.ndarray | None:
+        """Gridworld critics (VPG, PPO): V_phi[S] as float64 numpy; None otherwise."""
+        from agents.policies import TabularValue
+
+        value = getattr(self.agent, "value", None)
+        if not isinstance(value, TabularValue):
+            return None
+        return value.table.detach().double().numpy().copy()
+
+    def inspection(self):
+        """The last update as a gridsim.inspection.UpdateInspection (None before the first),
+        built once per update, on demand (``train`` never pays for it)."""
+        if self.last is None:
+            return None
+        if self._inspection is None or self._inspection.update != self.updates:
+            self._inspection = self._inspect(self.last)
+        return self._inspection
+
+    def _inspect(self, result):
+        from gridsim.inspection import inspect_update
+
+        pi_before, v_before = self._before
+        starts = None
+        if self.world is not None:
+            starts = np.zeros(self.world.n_states)
+            starts[self.env.start_states] = 1.0 / len(self.env.start_states)
+        weights = result.weights
+        if weights is None:  # an algorithm that reports no weights: nothing per step to show
+            weights = np.zeros(result.batch.rewards.shape)
+        return inspect_update(
+            update=self.updates,
+            algo=self.algo,
+            weight_name=result.weight_name,
+            gamma=self.agent.gamma,
+            horizon=self.world.horizon if self.world is not None else 0,
+            batch=result.batch,
+            weights=np.asarray(weights, dtype=np.float64),
+            kl_prev=result.kl_prev,
+            approx_kl=result.approx_kl,
+            ratios=result.ratios,
+            clip=result.clip,
+            pi_before=pi_before,
+            pi_after=self.pi(),
+            start_distribution=starts,
+            advantages=result.advantages,
+            value_before=v_before,
+            value_after=self.value_table(),
+            rollout_returns=result.rollout_returns,
+            group_size=self.agent.group_size,
+        )
+
     def policy_weights(self) -> tuple[np.ndarray, ...] | None:
         """CartPole: the policy MLP's (W0, b0, W1, b1, ...) numpy copies; None on the gridworld."""
         return self.agent.policy.numpy_weights() if self.world is None else None
@@ -166,6 +225,21 @@ class Run:
         close = getattr(self.env, "close", None)
         if close:
             close()
+
+
+def metric_values(result, mean_return: float) -> dict[str, float]:
+    """One update's metrics by name (gridsim.inspection.METRICS; nan where undefined)."""
+    losses = dict(result.losses)
+    return {
+        "mean_return": mean_return,
+        "entropy": result.entropy,
+        "kl_prev": result.kl_prev,
+        "approx_kl": result.approx_kl,
+        "clip_fraction": result.clip_fraction,
+        "loss_policy": losses.get("policy", float("nan")),
+        "loss_value": losses.get("value", float("nan")),
+        "loss_kl": losses.get("kl", float("nan")),
+    }
 
 
 def trajectories_from(batch, limit: int) -> tuple:

@@ -80,12 +80,19 @@ DEFAULTS = {
 class PPO(Agent):
     def __init__(self, env, cfg: Config, gamma_default: float, seed: int):
         super().__init__(env, cfg, gamma_default, seed)
+        self.clip = cfg.clip
+        """The clip range eps of the current update (annealed with anneal_steps)."""
         self.value = make_value(env, cfg.hidden)
         self.params = list(self.policy.parameters()) + list(self.value.parameters())
         self.optimizer = torch.optim.Adam(self.params, lr=cfg.lr)
 
     def policy_out_gain(self) -> float:
         return 0.01
+
+    def policy_loss(self, logp, old_logp, weights):
+        """The clipped surrogate (equal to the tutorial's loss, and with the same gradient,
+        while pi = pi_old)."""
+        return clipped_surrogate(logp, old_logp, weights, self.clip)
 
     def modules(self):
         return {"policy": self.policy, "value": self.value}
@@ -97,28 +104,40 @@ class PPO(Agent):
             frac = max(0.0, 1.0 - self.collector.total_steps / cfg.anneal_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = cfg.lr * frac
-        clip = cfg.clip * frac
+        self.clip = cfg.clip * frac
 
         batch = self.collector.collect_steps(self.sampler(), cfg.n_steps)
         values = values_of(self.value, batch.obs)
         adv = gae(batch.rewards, values, batch.terminated, batch.ends, self.gamma, cfg.lam)
         returns = adv + values[:-1]
+        raw = adv
         if cfg.normalize_adv:
             adv = normalized(adv, batch.valid)
         obs, actions, adv_t, ret_t = flat_valid(batch, adv, returns)
         with torch.no_grad():
-            old_logp = self.policy.dist(obs).log_prob(actions)
+            old = self.policy.dist(obs)
+            old_logp = old.log_prob(actions)
 
         for _ in range(cfg.epochs):
             for mb in minibatches(self.rng, len(actions), cfg.minibatch_size):
                 dist = self.policy.dist(obs[mb])
-                policy_loss = clipped_surrogate(
-                    dist.log_prob(actions[mb]), old_logp[mb], adv_t[mb], clip
-                )
+                policy_loss = self.policy_loss(dist.log_prob(actions[mb]), old_logp[mb], adv_t[mb])
                 value_loss = ((self.value(obs[mb]) - ret_t[mb]) ** 2).mean()
                 entropy = dist.entropy().mean()
                 loss = policy_loss + cfg.vf_coef * value_loss - cfg.ent_coef * entropy
                 check_finite("PPO", loss)
                 self.step(self.optimizer, loss, self.params)
         losses = (("policy", policy_loss.item()), ("value", value_loss.item()))
-        return UpdateResult(batch, losses, entropy.item())
+        kl, approx, ratios = self.policy_change(obs, actions, old.logits, old_logp)
+        return UpdateResult(
+            batch,
+            losses,
+            entropy.item(),
+            weights=adv,
+            weight_name="GAE advantage",
+            kl_prev=kl,
+            approx_kl=approx,
+            ratios=ratios,
+            clip=self.clip,
+            advantages=raw,
+        )

@@ -33,4 +33,4 @@ class Reinforce(Agent):
         batch = self.collector.collect_episodes(self.sampler(), self.cfg.batch_steps)
         # R_t: the discounted sum of the rewards from t on
         weights = reward_to_go(batch.rewards, batch.ends, self.gamma)
-        return self.policy_gradient_step(batch, weights)
+        return self.policy_gradient_step(batch, weights, "discounted reward-to-go")

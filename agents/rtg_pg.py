@@ -35,4 +35,4 @@ class RewardToGoPG(Agent):
         # the weight for each log pi(a_t|s_t) is the reward-to-go from t
         terms = discount_from_start(batch.rewards, batch.ends, batch.valid, self.gamma)
         weights = reward_to_go(terms, batch.ends)
-        return self.policy_gradient_step(batch, weights)
+        return self.policy_gradient_step(batch, weights, "reward-to-go")

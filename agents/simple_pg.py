@@ -32,4 +32,4 @@ class SimplePG(Agent):
         batch = self.collector.collect_episodes(self.sampler(), self.cfg.batch_steps)
         # the weight for each log pi(a_t|s_t) is R(tau), the return of its whole episode
         weights = episode_return(batch.rewards, batch.ends, batch.valid, self.gamma)
-        return self.policy_gradient_step(batch, weights)
+        return self.policy_gradient_step(batch, weights, "R(tau)")

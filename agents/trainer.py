@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.registry import check_algorithm, check_env
+from gridsim.inspection import Inspection
 from gridsim.world import World
 
 STATUSES = ("idle", "running", "paused", "finished", "failed")
@@ -79,6 +80,9 @@ class Snapshot:
     """The run's hyper-parameters, by name."""
     returns_stride: int = 1
     """Updates per point of ``mean_returns``."""
+    inspection: Inspection | None = None
+    """The last update's inspection (batch, weights, change of pi, ...) and the run's metric
+    history, bounded (gridsim.inspection); None before the first update."""
 
 
 def _read_only(array: np.ndarray | None) -> np.ndarray | None:
@@ -339,6 +343,7 @@ class Trainer:
                 (k, tuple(v) if isinstance(v, list) else v)
                 for k, v in config_to_dict(run.config).items()
             ),
+            inspection=Inspection(run.inspection(), run.metrics.series()),
         )
 
 

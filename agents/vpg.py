@@ -8,7 +8,7 @@ With lambda=1, A_t is reward-to-go minus the baseline V_phi(s_t).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -64,13 +64,14 @@ class VPG(Agent):
         values = values_of(self.value, batch.obs)  # V_phi(s_t), t = 0..T
         adv = gae(batch.rewards, values, batch.terminated, batch.ends, self.gamma, cfg.lam)
         returns = adv + values[:-1]  # regression targets for V_phi
+        raw = adv
         if cfg.normalize_adv:
             adv = normalized(adv, batch.valid)
-        result = self.policy_gradient_step(batch, adv)
+        result = self.policy_gradient_step(batch, adv, "GAE advantage")
 
         obs, _, target = flat_valid(batch, returns)
         for _ in range(cfg.vf_iters):
             value_loss = ((self.value(obs) - target) ** 2).mean()
             v = check_finite("value", value_loss)
             self.step(self.value_optimizer, value_loss, self.value.parameters())
-        return UpdateResult(batch, result.losses + (("value", v),), result.entropy)
+        return replace(result, losses=result.losses + (("value", v),), advantages=raw)

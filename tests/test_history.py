@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.history import ReturnHistory
+from agents.history import MetricHistory, ReturnHistory
 
 returns = st.lists(
     st.one_of(st.floats(-500, 500, allow_nan=False), st.just(math.nan)), max_size=300
@@ -59,3 +59,28 @@ def test_a_long_run_stays_within_twice_the_capacity():
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError, match="capacity"):
         ReturnHistory(0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(returns, st.integers(1, 8))
+def test_metric_history_downsamples_every_metric_like_the_returns(values, capacity):
+    """Two metrics recorded together: each point is its block's mean, like ReturnHistory,
+    and carries the env steps at the block's end."""
+    history, reference = MetricHistory(("a", "b"), capacity), ReturnHistory(capacity)
+    for k, v in enumerate(values):
+        history.append(100 * (k + 1), {"a": v, "b": -v})
+        reference.append(v)
+    series = history.series()
+    assert series.stride == reference.stride and series.updates == len(values)
+    expected = np.array(reference.values(), dtype=np.float64)
+    np.testing.assert_allclose(series.series("a"), expected, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(series.series("b"), -expected, rtol=1e-5, atol=1e-3)
+    ends = [min(len(values), i + series.stride) for i in range(0, len(values), series.stride)]
+    assert list(series.env_steps) == [100 * e for e in ends]
+    assert len(series.env_steps) <= 2 * capacity
+
+
+def test_a_metric_an_algorithm_lacks_stays_nan():
+    history = MetricHistory(("loss_value",))
+    history.append(10, {})
+    assert math.isnan(history.series().series("loss_value")[0])

@@ -40,6 +40,9 @@ def test_train_writes_metrics_summary_and_agent(tmp_path, capsys):
     assert len(summary["greedy_actions"]) == 9 and summary["greedy_actions"][8] == "a5"
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert len(rows) == summary["updates"] and rows[-1]["solved"] == "1"
+    # how far each update moved pi, and GRPO's clip: the plot selector's extra curves
+    assert all(float(r["kl_prev"]) >= 0 and 0 <= float(r["clip_fraction"]) <= 1 for r in rows)
+    assert all(float(r["approx_kl"]) >= -1e-6 for r in rows)
     assert (out / "agent.pt").stat().st_size > 0
     from agents.checkpoint import load_agent
 

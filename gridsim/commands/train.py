@@ -33,6 +33,9 @@ METRIC_FIELDS = (
     "loss_value",
     "loss_kl",
     "solved",
+    "kl_prev",
+    "approx_kl",
+    "clip_fraction",
 )
 
 
@@ -293,6 +296,9 @@ def _metrics_row(run_, result) -> dict:
         "loss_value": losses.get("value", ""),
         "loss_kl": losses.get("kl", ""),
         "solved": int(run_.solved),
+        "kl_prev": result.kl_prev,
+        "approx_kl": result.approx_kl,
+        "clip_fraction": "" if result.clip is None else result.clip_fraction,
     }
 
 
