@@ -1,6 +1,7 @@
 """Colours, fonts and text of what the app draws itself (widgets use assets/theme.json).
 
-Text is drawn in the current language's font (Chinese: Noto Sans SC), cached per language.
+Text is drawn in the current language's font (Chinese: Noto Sans SC), cached per language;
+formulas in it (``V^π``, ``Σ_a``, ``γ^t r_t``: see ``draw.formulas``) are typeset.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 import pygame
 from cachetools import LRUCache, cached
 
+from gridsim.app.draw import formulas
 from gridsim.app.i18n import language
 
 # The tutorial's figures: white cells, red forbidden, green target.
@@ -20,6 +22,9 @@ PANEL_EDGE = (206, 211, 220)
 TOPBAR = (44, 52, 68)
 CELL = (255, 255, 255)
 FORBIDDEN = (240, 120, 90)
+WALL = (96, 100, 112)  # forbidden cells in "walls" mode: solid, hatched
+WALL_LINE = (128, 132, 146)
+WALL_LABEL = (230, 232, 238)
 TARGET = (112, 200, 120)
 GRID_LINE = (90, 96, 110)
 START = (40, 110, 220)
@@ -33,6 +38,7 @@ OPTIMAL = (150, 60, 190)
 VALUE_PI = (24, 44, 110)
 VALUE_STAR = (120, 40, 160)
 PATH = (245, 160, 30)
+REWARD_TAG = (255, 248, 225)
 AGENT = (255, 200, 40)
 POSITIVE = (70, 170, 90)
 NEGATIVE = (220, 80, 70)
@@ -85,6 +91,17 @@ def surface_bytes(image: pygame.Surface) -> int:
 
 @cached(LRUCache(maxsize=TEXT_CACHE_BYTES, getsizeof=surface_bytes))
 def _text(lang: str, message: str, size: int, color, bold: bool) -> pygame.Surface:
+    if formulas.has_scripts(message):  # V^π, γ^t r_t: scripts smaller, raised or lowered
+        return formulas.compose(
+            formulas.parse(message),
+            size,
+            lambda part, s: _text(lang, part, s, color, bold),  # runs are cached too
+            lambda s: _font(lang, s, bold).get_ascent(),
+        )
+    return _plain_text(lang, message, size, color, bold)
+
+
+def _plain_text(lang: str, message: str, size: int, color, bold: bool) -> pygame.Surface:
     runs = _runs(lang, message, bold)
     if len(runs) == 1:
         return _font(runs[0][0], size, bold).render(message, True, color)
@@ -172,21 +189,27 @@ def wrap(message: str, size: int, width: int, bold: bool = False) -> tuple[str, 
 @lru_cache(maxsize=1024)
 def _wrap(lang: str, message: str, size: int, width: int, bold: bool) -> tuple[str, ...]:
     f = _font(lang, size, bold)
+
+    def wide(line: str) -> int:  # typeset lines are narrower than their markup
+        if formulas.has_scripts(line):
+            return _text(lang, line, size, TEXT, bold).get_width()
+        return f.size(line)[0]
+
     lines: list[str] = []
     for paragraph in message.split("\n"):
         line = ""
         for word in paragraph.split(" "):
             trial = f"{line} {word}" if line else word
-            if f.size(trial)[0] <= width:
+            if wide(trial) <= width:
                 line = trial
                 continue
-            if f.size(word)[0] <= width and not _is_cjk(word):  # it fits on a line of its own
+            if wide(word) <= width and not _is_cjk(word):  # it fits on a line of its own
                 lines.append(line)
                 line = word
                 continue
             line = f"{line} " if line else ""
             for ch in word:  # Chinese (or a word wider than a line): between characters
-                if line.strip() and f.size(line + ch)[0] > width:
+                if line.strip() and wide(line + ch) > width:
                     lines.append(line.rstrip())
                     line = ""
                 line += ch
