@@ -170,9 +170,7 @@ class TrajectoryView(DemoView):
         self.anim.update(dt)
 
     def draw(self, surface):
-        draw_board(surface, self.geo, self.world, self.pi)
-        draw_grid.draw_path(surface, self.geo, self.traj, self.anim.steps)
-        draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, self.anim.steps)
+        draw_board(surface, self.geo, self.world, self.pi, traj=self.traj, steps=self.anim.steps)
         shown = prefix(self.traj, int(self.anim.steps))
         x, y = self.rect.x + 20, self.geo.rect.bottom + 14
         y = style.blit_lines(
@@ -236,12 +234,8 @@ class StochasticView(DemoView):
         return {float(v): int(c) for v, c in zip(values, counts, strict=True)}
 
     def draw(self, surface):
-        draw_board(surface, self.geo, self.world, self.pi)
-        for traj in self.recent[:-1]:
-            draw_grid.draw_path(surface, self.geo, traj, len(traj))
         last = self.recent[-1]
-        draw_grid.draw_path(surface, self.geo, last, len(last))
-        draw_grid.draw_rewards_and_agent(surface, self.geo, last, len(last))
+        draw_board(surface, self.geo, self.world, self.pi, traj=last, faint=self.recent[:-1])
         x, y = self.rect.x + 10, self.geo.rect.bottom + 10
         y = style.blit_lines(
             surface, [t("The last sampled trajectories:")], (x, y), 14, style.MUTED
@@ -349,9 +343,7 @@ class CompareView(DemoView):
                 bold=True,
                 anchor="midbottom",
             )
-            draw_board(surface, geo, self.world, pi)
-            draw_grid.draw_path(surface, geo, traj, self.anim.steps)
-            draw_grid.draw_rewards_and_agent(surface, geo, traj, self.anim.steps)
+            draw_board(surface, geo, self.world, pi, traj=traj, steps=self.anim.steps)
             done = self.anim.steps >= len(traj)
             text = return_equation(traj if done else prefix(traj, int(self.anim.steps)))
             color = (style.OK if i == best else style.ERROR) if done else style.TEXT
@@ -441,9 +433,7 @@ class DiscountView(DemoView):
 
     def draw(self, surface):
         g = self.gamma
-        draw_board(surface, self.geo, self.world, self.pi)
-        draw_grid.draw_path(surface, self.geo, self.traj, len(self.traj))
-        draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, len(self.traj))
+        draw_board(surface, self.geo, self.world, self.pi, traj=self.traj)
         style.blit_text(
             surface, f"γ = {g:.2f}", (self.plot_rect.x, self.rect.y + 16), 20, bold=True
         )

@@ -116,19 +116,18 @@ class ValuesView(DemoView):
     def draw(self, surface):
         geo, world = self.geo, self.world
         values, optimal = self.values(), self.exact.optimal(world)
-        draw_grid.draw_fills(surface, geo, world)
-        if self.mode in ("q_pi", "a_pi"):
-            table = values.q if self.mode == "q_pi" else values.adv
-            draw_grid.draw_action_values(surface, geo, world, table, self.mode)
-            draw_grid.draw_kind_frames(surface, geo, world)
-        draw_grid.draw_marks(surface, geo, world)
         if self.mode == "v_star":
-            draw_grid.draw_optimal(surface, geo, world, optimal.best)
-            draw_grid.draw_values(surface, geo, world, optimal.v, "V*=", style.VALUE_STAR, "left")
+            draw_board(
+                surface,
+                geo,
+                world,
+                optimal=optimal.best,
+                values=(optimal.v, "V*", style.VALUE_STAR),
+            )
         else:
-            reach = 0.2 if self.mode != "v_pi" else 0.33
-            draw_grid.draw_policy(surface, geo, world, self.pi, reach=reach)
-            draw_grid.draw_values(surface, geo, world, values.v, "V=", style.VALUE_PI, "left")
+            table = {"q_pi": values.q, "a_pi": values.adv}.get(self.mode)
+            v = (values.v, "V^π", style.VALUE_PI)
+            draw_board(surface, geo, world, self.pi, values=v, action_values=table)
         pygame.draw.rect(surface, style.START, geo.cell_rect(self.focus), 3)
         self._draw_backup(surface, values, optimal)
 
@@ -248,7 +247,7 @@ class RewardsView(DemoView):
     def draw(self, surface):
         world, geo = self.world, self.geo
         v, best, path = self.solve()
-        draw_board(surface, geo, world, optimal=best, values=(v, "V*=", style.VALUE_STAR))
+        draw_board(surface, geo, world, optimal=best, values=(v, "V*", style.VALUE_STAR))
         draw_grid.draw_path(surface, geo, path, len(path))
         crossed = sum(1 for s in path.states[1:] if int(s) in world.forbidden)
         x = geo.rect.right + 24

@@ -12,8 +12,10 @@ import numpy as np
 import pygame
 from pygame_gui.elements import UIButton
 
+from gridsim.app.draw import board as paint
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
+from gridsim.app.i18n import language
 from gridsim.demos import Demo
 from gridsim.layout import load_layout, shipped_layout
 from gridsim.world import N_ACTIONS, World
@@ -121,18 +123,79 @@ def fit_grid(area: pygame.Rect, world: World, max_cell: int = 150) -> draw_grid.
     return geo
 
 
-def draw_board(surface, geo, world: World, pi=None, optimal=None, values=None) -> None:
+_PICTURES = paint.PictureCache(12)
+_TAGS = paint.PictureCache(12)
+
+
+def draw_board(
+    surface,
+    geo,
+    world: World,
+    pi=None,
+    optimal=None,
+    values=None,
+    *,
+    action_values=None,
+    traj=None,
+    steps=None,
+    faint=(),
+) -> paint.BoardPicture:
     """The world as the tutorial draws it, with the policy's arrows, optional optimal arrows
-    (``optimal``: tuple of action tuples) and optional V numbers ((v[S], prefix, colour))."""
-    draw_grid.draw_fills(surface, geo, world)
-    draw_grid.draw_marks(surface, geo, world)
-    if optimal is not None:
-        draw_grid.draw_optimal(surface, geo, world, optimal)
-    if pi is not None:
-        draw_grid.draw_policy(surface, geo, world, pi)
-    if values is not None:
-        v, prefix, color = values
-        draw_grid.draw_values(surface, geo, world, v, prefix, color, "left")
+    (``optimal``: tuple of action tuples), optional V numbers ((v[S], name, colour)), an
+    optional action-value table ``action_values[S, A]``, optionally a trajectory ``traj``
+    walked up to ``steps`` (default: all of it) with its reward tags and the agent, and
+    earlier trajectories ``faint`` as pale paths. Pictures and tags are cached: drawing the
+    same board again costs two blits."""
+    v, prefix, color = values if values is not None else (None, "", None)
+    optimal = None if optimal is None else tuple(tuple(int(a) for a in acts) for acts in optimal)
+    key = (
+        geo.cell,
+        geo.rows,
+        geo.cols,
+        world,
+        paint.array_key(pi),
+        optimal,
+        paint.array_key(v),
+        prefix,
+        color,
+        paint.array_key(action_values),
+        language(),
+    )
+
+    def make(previous):
+        return paint.paint_board(
+            geo,
+            world,
+            pi=pi,
+            best=optimal,
+            v_pi=v,
+            action_values=action_values,
+            previous=previous,
+            v_label=(prefix, color),
+        )
+
+    picture = _PICTURES.get(key, make)
+    surface.blit(picture.base, geo.rect.topleft)
+    for old in faint:
+        draw_grid.draw_path(surface, geo, old, len(old), faint=True)
+    if traj is not None:
+        draw_grid.draw_path(surface, geo, traj, len(traj) if steps is None else steps)
+    surface.blit(picture.text, geo.rect.topleft)
+    if traj is not None:
+        draw_trajectory_marks(surface, picture, geo, traj, steps)
+    return picture
+
+
+def draw_trajectory_marks(surface, picture, geo, traj, steps=None) -> list:
+    """``traj``'s reward tags (placed around ``picture``'s labels) and the agent; the tags'
+    boxes on screen."""
+    steps = len(traj) if steps is None else steps
+    tags = _TAGS.get(
+        (id(traj), id(picture)), lambda _: (traj, picture, paint.place_tags(picture, traj))
+    )[2]
+    boxes = paint.draw_tags(surface, tags, traj, steps, geo.rect.topleft)
+    draw_grid.draw_agent(surface, geo, traj, steps)
+    return boxes
 
 
 def panel_box(surface, rect: pygame.Rect) -> None:

@@ -13,8 +13,7 @@ import numpy as np
 import pygame
 
 from gridsim.app.draw import style
-from gridsim.app.i18n import t
-from gridsim.world import ACTION_DELTAS, World, state_name
+from gridsim.world import ACTION_DELTAS, World
 
 # (dx, dy) on screen for a1 up, a2 right, a3 down, a4 left, a5 stay.
 SCREEN_DIRS = tuple((dc, dr) for dr, dc in ACTION_DELTAS)
@@ -66,14 +65,35 @@ class GridGeometry:
 
 
 def label_size(cell: int) -> int:
+    """The cell names' size: 10 to 18 pixels, a seventh of the cell."""
     return max(10, min(18, cell // 7))
 
 
 def value_size(cell: int) -> int:
+    """The size of numbers on the board (V, Q, rewards): 9 to 15 pixels."""
     return max(9, min(15, cell // 8))
 
 
+def value_digits(cell: int) -> int:
+    """Significant digits of every number on a board of ``cell``-pixel cells (V, V*, Q, A
+    share it): 3 when cells are large, else 2."""
+    return 3 if cell >= 90 else 2
+
+
+def is_wall(world: World, s: int) -> bool:
+    """A forbidden cell in "walls" mode: the agent bounces off it and never stands in it
+    (unless it starts there), so it has no policy and no values worth drawing."""
+    return world.forbidden_mode == "wall" and s in world.forbidden and s != world.start
+
+
+def has_actions(world: World, s: int) -> bool:
+    """Whether state ``s`` gets arrows and action values: not a wall, not a terminal target."""
+    return not world.is_terminal(s) and not is_wall(world, s)
+
+
 def cell_color(world: World, s: int):
+    if is_wall(world, s):
+        return style.WALL
     return (
         style.FORBIDDEN
         if s in world.forbidden
@@ -84,53 +104,45 @@ def cell_color(world: World, s: int):
 
 
 def draw_fills(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
-    """White cells, forbidden red, target green."""
+    """White cells, forbidden red, target green; walls dark and hatched."""
     for s in range(world.n_states):
         surface.fill(cell_color(world, s), geo.cell_rect(s))
+        if is_wall(world, s):
+            draw_hatching(surface, geo.cell_rect(s))
+
+
+def draw_hatching(surface: pygame.Surface, rect: pygame.Rect) -> None:
+    """Diagonal lines across ``rect``: the way plans draw a solid wall."""
+    step = max(6, rect.width // 6)
+    clip = surface.get_clip()
+    surface.set_clip(rect.clip(clip) if clip else rect)
+    for k in range(-rect.height, rect.width, step):
+        start = (rect.x + k, rect.bottom)
+        end = (rect.x + k + rect.height, rect.y)
+        pygame.draw.line(surface, style.WALL_LINE, start, end, max(1, rect.width // 40))
+    surface.set_clip(clip)
 
 
 def draw_kind_frames(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
     """A thick coloured frame on forbidden and target cells (when an overlay covers the fill)."""
     width = max(4, geo.cell // 14)
     for s in sorted(world.forbidden | world.targets):
-        pygame.draw.rect(surface, cell_color(world, s), geo.cell_rect(s), width)
+        if not is_wall(world, s):
+            pygame.draw.rect(surface, cell_color(world, s), geo.cell_rect(s), width)
 
 
-def draw_marks(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
-    """Grid lines, s1..sN labels, the start mark and 'end' on terminal targets."""
-    size = label_size(geo.cell)
+def draw_lines_and_start(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
+    """Grid lines and the start cell's blue frame (its texts are labels: see draw.board)."""
     for s in range(world.n_states):
-        rect = geo.cell_rect(s)
-        pygame.draw.rect(surface, style.GRID_LINE, rect, 1)
-        style.blit_text(surface, state_name(s), (rect.x + 4, rect.y + 2), size, style.LABEL)
-        if world.is_terminal(s) and s != world.start:
-            style.blit_text(
-                surface,
-                t("end"),
-                (rect.right - 4, rect.y + 2),
-                size,
-                style.LABEL,
-                anchor="topright",
-            )
-    rect = geo.cell_rect(world.start).inflate(-4, -4)
-    pygame.draw.rect(surface, style.START, rect, max(2, geo.cell // 30), border_radius=4)
-    if geo.cell >= 56:
-        style.blit_text(
-            surface,
-            t("start"),
-            (rect.right - 3, rect.y + 1),
-            size,
-            style.START,
-            bold=True,
-            anchor="topright",
-        )
+        pygame.draw.rect(surface, style.GRID_LINE, geo.cell_rect(s), 1)
+    pygame.draw.rect(
+        surface, style.START, start_frame(geo, world), max(2, geo.cell // 30), border_radius=4
+    )
     pygame.draw.rect(surface, style.GRID_LINE, geo.rect, 2)
 
 
-def draw_cells(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
-    """The plain world, as in the tutorial's figures."""
-    draw_fills(surface, geo, world)
-    draw_marks(surface, geo, world)
+def start_frame(geo: GridGeometry, world: World) -> pygame.Rect:
+    return geo.cell_rect(world.start).inflate(-4, -4)
 
 
 def arrow_polygon(cx, cy, dx, dy, length, width, head) -> list[tuple[float, float]]:
@@ -160,7 +172,7 @@ def draw_policy(
     cell = geo.cell
     base = 0.07 * cell
     for s in range(world.n_states):
-        if world.is_terminal(s):
+        if not has_actions(world, s):
             continue
         cx, cy = geo.center(s)
         probs = pi[s]
@@ -186,7 +198,7 @@ def draw_optimal(surface, geo: GridGeometry, world: World, best, reach: float = 
     cell = geo.cell
     length, width = reach * cell, max(2, cell // 40)
     for s in range(world.n_states):
-        if world.is_terminal(s):
+        if not has_actions(world, s):
             continue
         cx, cy = geo.center(s)
         for a in best[s]:
@@ -201,25 +213,8 @@ def draw_optimal(surface, geo: GridGeometry, world: World, best, reach: float = 
             pygame.draw.lines(surface, style.OPTIMAL, False, [pts[2], tip, pts[4]], width + 1)
 
 
-def draw_values(surface, geo: GridGeometry, world: World, values, prefix: str, color, corner: str):
-    """One number per cell in a bottom corner ('left' or 'right'), e.g. 'V 1.23'."""
-    size = value_size(geo.cell)
-    digits = 3 if geo.cell >= 90 else 2
-    for s in range(world.n_states):
-        rect = geo.cell_rect(s)
-        label = f"{prefix}{_short(values[s], digits)}"
-        if corner == "left":
-            style.blit_text(
-                surface, label, (rect.x + 4, rect.bottom - 2), size, color, anchor="bottomleft"
-            )
-        else:
-            style.blit_text(
-                surface, label, (rect.right - 4, rect.bottom - 2), size, color, anchor="bottomright"
-            )
-
-
-def _short(x: float, digits: int) -> str:
-    """A value in few characters: 0 for tiny ones, no exponents."""
+def short_number(x: float, digits: int) -> str:
+    """A value in few characters: 0 for tiny ones, no exponents, ``digits`` significant."""
     x = float(x)
     if abs(x) < 0.005:
         return "0"
@@ -236,19 +231,16 @@ def diverging(x: float, scale: float) -> tuple[int, int, int]:
     return tuple(int(255 + (e - 255) * k) for e in end)
 
 
-def draw_action_values(surface, geo: GridGeometry, world: World, table, label: str) -> None:
+def draw_action_triangles(surface, geo: GridGeometry, world: World, table) -> None:
     """A [S, A] table (Q or A) as four coloured triangles per cell (green: better than the
-    state's average action, red: worse), with numbers when they fit; stay's value is the
-    small centre square, its number below-left of the centre."""
+    state's average action, red: worse) and stay's value as the small centre square; the
+    numbers are labels (see draw.board)."""
     table = np.asarray(table)
     # colour each action against its state's mean: the better actions green, the worse red
     centred = table - table.mean(axis=1, keepdims=True)
-    scale = float(np.max(np.abs(centred))) if table.size else 1.0
-    size = max(9, min(13, geo.cell // 9))
-    show_numbers = geo.cell >= 96
-    for s in range(world.n_states):
-        if world.is_terminal(s):
-            continue
+    shown = [s for s in range(world.n_states) if has_actions(world, s)]
+    scale = float(np.max(np.abs(centred[shown]))) if shown else 1.0
+    for s in shown:
         rect = geo.cell_rect(s)
         cx, cy = rect.center
         corners = [rect.topleft, rect.topright, rect.bottomright, rect.bottomleft]
@@ -260,20 +252,7 @@ def draw_action_values(surface, geo: GridGeometry, world: World, table, label: s
         inner = pygame.Rect(0, 0, geo.cell * 0.24, geo.cell * 0.24)
         inner.center = (cx, cy)
         surface.fill(diverging(centred[s, 4], scale), inner)
-        if show_numbers:
-            # each number sits at the outer end of its action's triangle, past the (shortened) arrow
-            for a, (ox, oy) in enumerate(NUMBER_SPOTS):
-                color = style.MUTED if a == 4 else style.TEXT
-                pos = (cx + ox * geo.cell, cy + oy * geo.cell)
-                style.blit_text(surface, _short(table[s, a], 2), pos, size, color, anchor="center")
-
-
-# where each action's number goes in a cell, in cell widths from the centre (y down)
-NUMBER_SPOTS = ((0.0, -0.36), (0.38, 0.0), (0.0, 0.36), (-0.38, 0.0), (0.21, -0.2))
-
-
-def trajectory_points(geo: GridGeometry, states) -> list[tuple[float, float]]:
-    return [geo.center(int(s)) for s in states]
+        pygame.draw.rect(surface, style.PANEL_EDGE, inner, 1)
 
 
 def loop_center(geo: GridGeometry, state: int) -> tuple[float, float]:
@@ -282,45 +261,82 @@ def loop_center(geo: GridGeometry, state: int) -> tuple[float, float]:
     return (cx + geo.cell * 0.22, cy + geo.cell * 0.2)
 
 
-def draw_path(surface, geo: GridGeometry, traj, shown_steps: float) -> None:
-    """The first ``shown_steps`` steps of a trajectory as a path (a small loop for staying)."""
+def loop_radius(geo: GridGeometry) -> int:
+    return max(5, geo.cell // 12)
+
+
+FRESH_STEPS = 3
+"""The last steps of a path are drawn in full colour; older ones fade (see ``step_color``)."""
+FADE_STEPS = 12
+FAINTEST = 0.25
+
+
+def step_color(age: int) -> tuple[int, int, int]:
+    """The path's colour for a step taken ``age`` steps before the newest: full for the last
+    FRESH_STEPS, then fading over FADE_STEPS to FAINTEST, so a long walk reads as a trail
+    with a head rather than a tangle."""
+    k = 1.0 if age < FRESH_STEPS else max(FAINTEST, 1 - (age - FRESH_STEPS + 1) / FADE_STEPS)
+    return tuple(round(255 + (c - 255) * k) for c in style.PATH)
+
+
+def lane_offset(geo: GridGeometry) -> float:
+    """How far a step's line runs to the right of the centre line (in its direction of travel),
+    so s1 -> s2 and s2 -> s1 are two lanes instead of one line drawn twice."""
+    return max(2.0, geo.cell * 0.04)
+
+
+def step_line(geo: GridGeometry, a: int, b: int) -> tuple[tuple[float, float], ...]:
+    """(start, end) of the step a -> b (a != b) on its lane, from near a's centre to near b's."""
+    (ax, ay), (bx, by) = geo.center(a), geo.center(b)
+    length = math.hypot(bx - ax, by - ay) or 1.0
+    dx, dy = (bx - ax) / length, (by - ay) / length
+    nx, ny = -dy, dx  # the right-hand side on screen (y grows downwards)
+    lane = lane_offset(geo)
+    trim = geo.cell * 0.08
+    return (
+        (ax + nx * lane + dx * trim, ay + ny * lane + dy * trim),
+        (bx + nx * lane - dx * trim, by + ny * lane - dy * trim),
+    )
+
+
+def draw_path(surface, geo: GridGeometry, traj, shown_steps: float, faint: bool = False) -> None:
+    """The first ``shown_steps`` steps of a trajectory as a path: each step on its own lane
+    with a small head showing the way it went, a loop for staying; older steps fade
+    (``faint``: all of it pale, e.g. an earlier trajectory behind the current one)."""
     states = [int(s) for s in traj.states]
     whole = int(min(max(shown_steps, 0), len(traj)))
     width = max(3, geo.cell // 22)
-    for k in range(whole):
+    for k in range(whole):  # oldest first: the newest steps are drawn on top
         a, b = states[k], states[k + 1]
+        color = step_color(FRESH_STEPS + FADE_STEPS if faint else whole - 1 - k)
         if a == b:
-            pygame.draw.circle(
-                surface, style.PATH, loop_center(geo, a), max(5, geo.cell // 12), width
-            )
-        else:
-            pygame.draw.line(surface, style.PATH, geo.center(a), geo.center(b), width)
+            pygame.draw.circle(surface, color, loop_center(geo, a), loop_radius(geo), width)
+            continue
+        start, end = step_line(geo, a, b)
+        pygame.draw.line(surface, color, start, end, width)
+        pygame.draw.polygon(surface, color, _chevron(start, end, width))
 
 
-def draw_rewards_and_agent(surface, geo: GridGeometry, traj, shown_steps: float) -> None:
-    """Each step's reward on its edge of the path (repeats counted), and the agent as a dot
-    moving smoothly between cells (``shown_steps`` may be fractional)."""
+def _chevron(start, end, width) -> list[tuple[float, float]]:
+    """A small arrow head two thirds of the way along a step."""
+    (x0, y0), (x1, y1) = start, end
+    length = math.hypot(x1 - x0, y1 - y0) or 1.0
+    dx, dy = (x1 - x0) / length, (y1 - y0) / length
+    tip = (x0 + dx * length * 0.66 + dx * width * 1.6, y0 + dy * length * 0.66 + dy * width * 1.6)
+    back = (tip[0] - dx * width * 2.8, tip[1] - dy * width * 2.8)
+    side = width * 1.5
+    return [
+        tip,
+        (back[0] - dy * side, back[1] + dx * side),
+        (back[0] + dy * side, back[1] - dx * side),
+    ]
+
+
+def draw_agent(surface, geo: GridGeometry, traj, shown_steps: float) -> None:
+    """The agent as a dot moving smoothly between cells (``shown_steps`` may be fractional)."""
     states = [int(s) for s in traj.states]
     n = len(traj)
-    whole = int(min(max(shown_steps, 0), n))
-    size = value_size(geo.cell)
-    labels: dict[tuple[int, int], list[float]] = {}
-    for k in range(whole):
-        labels.setdefault((states[k], states[k + 1]), []).append(float(traj.rewards[k]))
-    for (a, b), rewards in labels.items():
-        ax, ay = geo.center(a)
-        bx, by = geo.center(b)
-        if a == b:
-            lx, ly = loop_center(geo, a)
-            pos = (lx, ly + max(5, geo.cell // 12) + size * 0.9)
-        else:
-            pos = ((ax + bx) / 2 + (by - ay) * 0.12, (ay + by) / 2 + (ax - bx) * 0.12)
-        image = style.text(_reward_label(rewards), size, style.TEXT, True)
-        box = image.get_rect(center=(int(pos[0]), int(pos[1]))).inflate(6, 2)
-        pygame.draw.rect(surface, (255, 248, 225), box, border_radius=3)
-        pygame.draw.rect(surface, style.PATH, box, 1, border_radius=3)
-        surface.blit(image, image.get_rect(center=box.center))
-    k = min(int(shown_steps), n)
+    k = min(int(max(shown_steps, 0)), n)
     frac = shown_steps - k if k < n else 0.0
     x0, y0 = geo.center(states[k])
     x1, y1 = geo.center(states[min(k + 1, n)])
@@ -329,18 +345,3 @@ def draw_rewards_and_agent(surface, geo: GridGeometry, traj, shown_steps: float)
     radius = max(5, geo.cell // 9)
     pygame.draw.circle(surface, style.AGENT, pos, radius)
     pygame.draw.circle(surface, style.TEXT, pos, radius, 2)
-
-
-def _reward_label(rewards: list[float]) -> str:
-    """'r=+1', 'r=+1 ×6', or 'r=-1 ×5, 0 ×2' for the steps taken along one edge."""
-    from gridsim.trajectory import format_number
-
-    counts: dict[float, int] = {}
-    for r in rewards:
-        counts[r] = counts.get(r, 0) + 1
-    parts = []
-    for r, n in counts.items():
-        text = format_number(r)
-        text = text if text.startswith("-") or text == "0" else f"+{text}"
-        parts.append(text + (f" ×{n}" if n > 1 else ""))
-    return "r=" + ", ".join(parts)

@@ -13,6 +13,7 @@ from pygame_gui.windows import UIFileDialog
 
 from gridsim.app import editor
 from gridsim.app.animation import Animation
+from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
 from gridsim.app.draw.formulas import discounted_equation, prefix, return_equation
@@ -75,7 +76,10 @@ class GridworldScene(ColumnsScene):
         self.traj_probs: np.ndarray | None = None  # pi(a_t|s_t) of its steps when sampled
         self.hover: int | None = None
         self._board_key = None
-        self._board: pygame.Surface | None = None
+        self._board: draw_board.BoardPicture | None = None
+        self._tags: tuple[draw_board.RewardTag, ...] = ()
+        self._tags_for = None  # (trajectory, board picture) the tags were placed for
+        self.drawn_text: list[pygame.Rect] = []  # screen boxes of the board's text, last frame
         self._dialog = None
         self._dialog_kind = ""
         self.controller = TrainingController(
@@ -462,6 +466,22 @@ class GridworldScene(ColumnsScene):
         )
         self._draw_message(surface)
         self._draw_hint(surface)
+        board = self.board_picture()
+        pos = self.geo.rect.topleft
+        surface.blit(board.base, pos)
+        if self.traj is not None:
+            draw_grid.draw_path(surface, self.geo, self.traj, self.anim.steps)
+        surface.blit(board.text, pos)
+        self.drawn_text = [box.move(pos) for box in board.boxes]
+        if self.traj is not None:
+            tags = self.reward_tags()
+            self.drawn_text += draw_board.draw_tags(surface, tags, self.traj, self.anim.steps, pos)
+            draw_grid.draw_agent(surface, self.geo, self.traj, self.anim.steps)
+            self._draw_equations(surface)
+        self.panel.draw(surface, self.status_rect)
+
+    def board_picture(self) -> draw_board.BoardPicture:
+        """The board (cells, arrows, labels), repainted only when what it shows changed."""
         pi, key, _ = self.shown_policy()
         board_key = (
             self.world,
@@ -475,35 +495,47 @@ class GridworldScene(ColumnsScene):
         if board_key != self._board_key:
             self._board_key = board_key
             self._board = self._render_board(pi, key)
-        surface.blit(self._board, self.geo.rect)
-        if self.traj is not None:
-            draw_grid.draw_path(surface, self.geo, self.traj, self.anim.steps)
-            draw_grid.draw_rewards_and_agent(surface, self.geo, self.traj, self.anim.steps)
-            self._draw_equations(surface)
-        self.panel.draw(surface, self.status_rect)
+        return self._board
 
-    def _render_board(self, pi, key) -> pygame.Surface:
-        """The grid with its overlays and policy arrows, at the origin of its own surface."""
-        geo = draw_grid.GridGeometry(0, 0, self.geo.cell, self.geo.rows, self.geo.cols)
-        board = style.canvas(self._board, geo.rect.size)
+    def reward_tags(self) -> tuple[draw_board.RewardTag, ...]:
+        """The reward tags of the trajectory on show, placed once per (trajectory, board)."""
+        board = self.board_picture()
+        if self.traj is None:
+            return ()
+        if (
+            self._tags_for is None
+            or self._tags_for[0] is not self.traj
+            or self._tags_for[1] is not board
+        ):
+            self._tags = draw_board.place_tags(board, self.traj)
+            self._tags_for = (self.traj, board)
+        return self._tags
+
+    def text_boxes(self) -> list[pygame.Rect]:
+        """Screen rectangles of all text on the board: its labels and the reward tags (the
+        tags' full size, whether or not the trajectory has reached them yet)."""
+        board = self.board_picture()
+        boxes = [b.move(self.geo.rect.topleft) for b in board.boxes]
+        return boxes + [tag.box.move(self.geo.rect.topleft) for tag in self.reward_tags()]
+
+    def _render_board(self, pi, key) -> draw_board.BoardPicture:
+        """The grid with its overlays, policy arrows and labels (see draw.board)."""
         world, ov = self.world, self.overlays
-        draw_grid.draw_fills(board, geo, world)
         optimal = self.exact.optimal(world)
         values = self.exact.policy(world, key, pi)
+        table = None
         if ov.action_values != "off":
             table = {"q_pi": values.q, "a_pi": values.adv, "q_star": optimal.q}[ov.action_values]
-            draw_grid.draw_action_values(board, geo, world, table, ov.action_values)
-            draw_grid.draw_kind_frames(board, geo, world)
-        draw_grid.draw_marks(board, geo, world)
-        reach = 0.2 if ov.action_values != "off" and geo.cell >= 96 else 0.33
-        if ov.v_star:
-            draw_grid.draw_optimal(board, geo, world, optimal.best, reach=reach + 0.1)
-        draw_grid.draw_policy(board, geo, world, pi, reach=reach)
-        if ov.v_pi:
-            draw_grid.draw_values(board, geo, world, values.v, "V=", style.VALUE_PI, "left")
-        if ov.v_star:
-            draw_grid.draw_values(board, geo, world, optimal.v, "V*=", style.VALUE_STAR, "right")
-        return board
+        return draw_board.paint_board(
+            self.geo,
+            world,
+            pi=pi,
+            best=optimal.best if ov.v_star else None,
+            v_pi=values.v if ov.v_pi else None,
+            v_star=optimal.v if ov.v_star else None,
+            action_values=table,
+            previous=self._board,
+        )
 
     def _draw_message(self, surface) -> None:
         if not self.message:
@@ -528,9 +560,7 @@ class GridworldScene(ColumnsScene):
         s = self.hover
         pi, key, source = self.shown_policy()
         if s is not None and s < self.world.n_states:
-            v = self.exact.policy(self.world, key, pi).v[s]
-            probs = "  ".join(f"{ACTIONS[a]} {pi[s, a]:.2f}" for a in range(N_ACTIONS))
-            line = t("{s}: V^π = {v} · π: {probs}", s=state_name(s), v=f"{v:.3g}", probs=probs)
+            line = self.cell_readout(s)
         else:
             line = {
                 "hand": t("Showing your hand policy."),
@@ -538,6 +568,29 @@ class GridworldScene(ColumnsScene):
                 "uniform": t("Showing the uniform random policy (press Run to train)."),
             }[source]
         style.blit_text(surface, style.wrap(line, 13, r.width)[0], (r.x, y + 1), 13, style.MUTED)
+
+    def cell_readout(self, s: int) -> str:
+        """The hint line for a hovered cell: V^π and either pi(.|s) or, with an action-value
+        overlay on, each action's value (the numbers a small cell has no room for)."""
+        pi, key, _ = self.shown_policy()
+        values = self.exact.policy(self.world, key, pi)
+        v = draw_grid.short_number(values.v[s], 3)
+        table_name = self.overlays.action_values
+        if table_name == "off" or not draw_grid.has_actions(self.world, s):
+            probs = "  ".join(f"{ACTIONS[a]} {pi[s, a]:.2f}" for a in range(N_ACTIONS))
+            return t("{s}: V^π = {v} · π: {probs}", s=state_name(s), v=v, probs=probs)
+        table = {
+            "q_pi": values.q,
+            "a_pi": values.adv,
+            "q_star": self.exact.optimal(self.world).q,
+        }[table_name]
+        numbers = "  ".join(
+            f"{ACTIONS[a]} {draw_grid.short_number(table[s, a], 3)}" for a in range(N_ACTIONS)
+        )
+        name = dict((ident, text) for text, ident in ACTION_VALUE_OPTIONS)[table_name]
+        return t(
+            "{s}: V^π = {v} · {name}: {numbers}", s=state_name(s), v=v, name=name, numbers=numbers
+        )
 
     def _draw_equations(self, surface) -> None:
         r = self.text_rect
