@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Sub-command modules under gridsim/commands, in the order --help lists them.
-COMMANDS = ("gui", "solve", "train", "demo")
+COMMANDS = ("gui", "solve", "train", "compare", "demo")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:

@@ -116,3 +116,27 @@ def is_optimal(world: World, pi: np.ndarray, atol: float = 1e-6) -> bool:
     v_star, _ = optimal_values(world)
     v_greedy = policy_value(world, greedy_policy(pi))
     return bool(np.all(np.abs(v_greedy - v_star) <= atol))
+
+
+def expected_episode_return(world: World, pi: np.ndarray, horizon: int | None = None) -> float:
+    """E[sum of the (undiscounted) rewards of one training episode] under pi.
+
+    Episodes start in a uniformly drawn non-terminal cell (the trainer's default) and
+    last ``horizon`` steps or until a terminal target is entered. Exact, by backward
+    induction: G_k = r_pi + P_pi G_{k-1} (no future after a terminal step).
+    """
+    t = build_tables(world)
+    horizon = world.horizon if horizon is None else horizon
+    pi = np.asarray(pi, dtype=np.float64)
+    alive = ~t.done
+    g = np.zeros(world.n_states)
+    for _ in range(horizon):
+        g = (pi * (t.reward + alive * g[t.next_state])).sum(axis=1)
+    starts = world.start_states()
+    return float(g[starts].mean())
+
+
+def optimal_episode_return(world: World) -> float:
+    """The training-episode return of the V*-greedy policy: the optimal policy's line on
+    the plots of mean return per episode."""
+    return expected_episode_return(world, greedy_policy(optimal_values(world)[1]))

@@ -14,13 +14,13 @@ import numpy as np
 
 from gridsim.solvers import (
     deterministic_policy,
+    expected_episode_return,
     greedy_actions,
     optimal_actions,
     optimal_values,
     policy_q,
     policy_value,
 )
-from gridsim.tables import build_tables
 from gridsim.world import World
 
 MAX_RETURN_HORIZON = 20_000
@@ -44,24 +44,6 @@ class PolicyValues:
     v: np.ndarray
     q: np.ndarray
     adv: np.ndarray
-
-
-def expected_episode_return(world: World, pi: np.ndarray, horizon: int | None = None) -> float:
-    """E[sum of the (undiscounted) rewards of one training episode] under pi.
-
-    Episodes start in a uniformly drawn non-terminal cell (the trainer's default) and
-    last ``horizon`` steps or until a terminal target is entered. Exact, by backward
-    induction: G_k = r_pi + P_pi G_{k-1} (no future after a terminal step).
-    """
-    t = build_tables(world)
-    horizon = world.horizon if horizon is None else horizon
-    pi = np.asarray(pi, dtype=np.float64)
-    alive = ~t.done
-    g = np.zeros(world.n_states)
-    for _ in range(horizon):
-        g = (pi * (t.reward + alive * g[t.next_state])).sum(axis=1)
-    starts = world.start_states()
-    return float(g[starts].mean())
 
 
 class ExactCache:

@@ -1,0 +1,267 @@
+"""A comparison's folder: its settings, one sub-folder per (algorithm, seed), and their curves.
+
+    DIR/compare.json                 what is compared (env, world, budget, overrides, algos, seeds)
+    DIR/runs/ALGO/seed_N/            one run, exactly as ``python main.py train`` writes it:
+        metrics.csv(.part)           one row per update, streamed while the run trains
+        summary.json                 written last: a folder with it holds a finished run
+
+Curves are read row by row onto a fixed grid of env steps (``step_grid``), so a reader
+holds ``POINTS`` numbers per run however long the run was, and can follow a run live.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gridsim.world import World
+
+SETTINGS_FILE = "compare.json"
+FORMAT = "gridsim-compare"
+VERSION = 1
+POINTS = 200
+"""Grid points per curve: the curves' resolution in the figure, the app and the statistics."""
+VALUE_FIELD = "mean_return_100"
+"""The curve: mean return of the last 100 training episodes (CartPole's solved criterion)."""
+MAX_SETTINGS_BYTES = 1_000_000
+
+
+class CompareError(ValueError):
+    """A comparison folder or settings that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What every run of a comparison shares; runs with other settings cannot be mixed in."""
+
+    env: str
+    max_steps: int
+    world: World | None = None
+    overrides: tuple[tuple[str, str], ...] = ()
+    """``--set`` pairs; a key "ALGO.KEY" applies to that algorithm only."""
+    keep_going: bool = False
+    algos: tuple[str, ...] = field(default=(), compare=False)
+    seeds: int = field(default=0, compare=False)
+    """Seeds 0 .. seeds-1 of every algorithm."""
+
+    def overrides_for(self, algo: str) -> dict[str, str]:
+        """The ``--set`` values that apply to ``algo``."""
+        out = {}
+        for key, value in self.overrides:
+            prefix, dot, name = key.rpartition(".")
+            if not dot:
+                out[key] = value
+            elif prefix == algo:
+                out[name] = value
+        return out
+
+    def pairs(self) -> list[tuple[str, int]]:
+        """Every (algorithm, seed) of the comparison, algorithm by algorithm."""
+        return [(algo, seed) for algo in self.algos for seed in range(self.seeds)]
+
+    def to_dict(self) -> dict:
+        from gridsim.layout import world_to_dict
+
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "env": self.env,
+            "max_steps": self.max_steps,
+            "world": None if self.world is None else world_to_dict(self.world),
+            "overrides": [list(pair) for pair in self.overrides],
+            "keep_going": self.keep_going,
+            "algos": list(self.algos),
+            "seeds": self.seeds,
+        }
+
+    @staticmethod
+    def from_dict(data, source: str) -> CompareSettings:
+        from gridsim.layout import world_from_dict
+
+        try:
+            if data.get("format") != FORMAT or data.get("version") != VERSION:
+                raise ValueError("not a GridSim comparison")
+            world = data["world"]
+            return CompareSettings(
+                env=str(data["env"]),
+                max_steps=int(data["max_steps"]),
+                world=None if world is None else world_from_dict(world, source),
+                overrides=tuple((str(k), str(v)) for k, v in data["overrides"]),
+                keep_going=bool(data["keep_going"]),
+                algos=tuple(str(a) for a in data["algos"]),
+                seeds=int(data["seeds"]),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise CompareError(f"{source}: {e}") from None
+
+
+def load_settings(root: Path) -> CompareSettings | None:
+    """The settings recorded in ``root``, None if it holds no comparison."""
+    path = Path(root) / SETTINGS_FILE
+    if not path.is_file():
+        return None
+    if path.stat().st_size > MAX_SETTINGS_BYTES:
+        raise CompareError(f"{path}: larger than {MAX_SETTINGS_BYTES} bytes")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CompareError(f"{path}: {e}") from None
+    return CompareSettings.from_dict(data, str(path))
+
+
+def save_settings(root: Path, settings: CompareSettings) -> None:
+    from gridsim.layout import write_text_atomically
+
+    text = json.dumps(settings.to_dict(), indent=2) + "\n"
+    write_text_atomically(Path(root) / SETTINGS_FILE, text)
+
+
+def run_folder(root: Path, algo: str, seed: int) -> Path:
+    return Path(root) / "runs" / algo / f"seed_{seed}"
+
+
+# --- one run's outcome ------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as its folder shows it: "finished", "failed" (with its error) or "not run"."""
+
+    algo: str
+    seed: int
+    status: str
+    summary: dict | None = None
+    error: str | None = None
+
+
+def read_record(root: Path, algo: str, seed: int) -> RunRecord:
+    path = run_folder(root, algo, seed) / "summary.json"
+    if not path.is_file():
+        return RunRecord(algo, seed, "not run")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        return RunRecord(algo, seed, "failed", None, f"unreadable summary.json: {e}")
+    error = summary.get("error")
+    return RunRecord(algo, seed, "failed" if error else "finished", summary, error or None)
+
+
+def write_failure(root: Path, algo: str, seed: int, message: str) -> None:
+    """Record a run that died before writing its own summary (the worker crashed, ...)."""
+    from gridsim.layout import write_text_atomically
+
+    summary = {"algo": algo, "seed": seed, "error": message}
+    write_text_atomically(
+        run_folder(root, algo, seed) / "summary.json", json.dumps(summary, indent=2) + "\n"
+    )
+
+
+# --- curves -------------------------------------------------------------------------------
+def step_grid(max_steps: int, points: int = POINTS) -> np.ndarray:
+    """x[points]: env steps max_steps/points, 2 max_steps/points, ..., max_steps."""
+    return max_steps * np.arange(1, points + 1, dtype=np.float64) / points
+
+
+class RunCurve:
+    """One run's curve on the grid: ``values[P]`` (the mean return at each grid step: the
+    last update at or before it) and ``solved[P]``. Points the run has not reached are NaN
+    (False); ``finish()`` holds the last value to the end of the grid once the run is over
+    (a run stops when solved: it stays solved, at its last return)."""
+
+    def __init__(self, grid: np.ndarray):
+        self.grid = grid
+        self.values = np.full(len(grid), np.nan)
+        self.solved = np.zeros(len(grid), dtype=bool)
+        self.reached = np.zeros(len(grid), dtype=bool)
+        self._cursor = 0
+        self._last = (math.nan, False)
+        self.steps = 0
+        self.rows = 0
+
+    def add(self, steps: int, value: float, solved: bool) -> None:
+        """The next update's row (env steps so far, mean return, solved)."""
+        end = int(np.searchsorted(self.grid, steps, side="left"))  # grid points < steps
+        self._fill(end)
+        self._last = (value, solved)
+        self.steps = steps
+        self.rows += 1
+
+    def finish(self) -> None:
+        if self.rows:
+            self._fill(len(self.grid))
+
+    def _fill(self, end: int) -> None:
+        if end > self._cursor:
+            value, solved = self._last
+            self.values[self._cursor : end] = value
+            self.solved[self._cursor : end] = solved
+            self.reached[self._cursor : end] = True
+            self._cursor = end
+
+
+class CurveReader:
+    """Follows one run's metrics file as it grows (``poll``), parsing only the new rows.
+
+    Reads metrics.csv.part while the run trains and metrics.csv after (the same file,
+    renamed), from where it stopped; a half-written last line waits for the next poll.
+    """
+
+    def __init__(self, folder: Path, grid: np.ndarray):
+        self.folder = Path(folder)
+        self.curve = RunCurve(grid)
+        self._offset = 0
+        self._header: list[str] | None = None
+        self.finished = False
+
+    def poll(self) -> bool:
+        """Read what was appended since the last poll; True if the curve changed."""
+        if self.finished:
+            return False
+        data = b""
+        for name in ("metrics.csv.part", "metrics.csv"):
+            try:
+                with open(self.folder / name, "rb") as f:
+                    f.seek(self._offset)
+                    data = f.read()
+                break
+            except FileNotFoundError:
+                continue
+        end = data.rfind(b"\n") + 1
+        if end == 0:
+            return False
+        self._offset += end
+        before = self.curve.rows
+        for cells in csv.reader(data[:end].decode("utf-8", "replace").splitlines()):
+            self._parse(cells)
+        return self.curve.rows != before
+
+    def close(self) -> None:
+        """The run is over: read what is left and hold its last value to the end."""
+        self.poll()
+        self.curve.finish()
+        self.finished = True
+
+    def _parse(self, cells: list[str]) -> None:
+        if self._header is None:
+            self._header = cells
+            return
+        row = dict(zip(self._header, cells, strict=False))
+        try:
+            steps = int(row["env_steps"])
+            value = float(row.get(VALUE_FIELD) or "nan")
+            solved = row.get("solved", "0") == "1"
+        except (KeyError, ValueError):
+            return  # not a row of ours: skip it
+        self.curve.add(steps, value, solved)
+
+
+def read_curve(root: Path, algo: str, seed: int, grid: np.ndarray) -> RunCurve:
+    """A finished run's whole curve on ``grid``."""
+    reader = CurveReader(run_folder(root, algo, seed), grid)
+    reader.close()
+    return reader.curve

@@ -1,0 +1,236 @@
+"""`python main.py compare`: every (algorithm, seed) run as `train` does it, on a process pool;
+the table, the CSV and the figure; adding seeds, resuming, Ctrl+C; one-line errors."""
+
+import argparse
+import csv
+import json
+import sys
+
+import pytest
+
+from gridsim.commands import compare, train
+from gridsim.compare.runs import run_folder
+
+BUDGET = "3000"  # a few updates per run: the machinery, not the learning, is under test
+
+
+def cli(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="main.py")
+    compare.add_parser(parser.add_subparsers(dest="command", required=True))
+    return compare.run(parser.parse_args(["compare", *args]))
+
+
+def numbers(folder) -> list[dict]:
+    """A run's metrics without the wall-clock column (the one thing that may differ)."""
+    rows = list(csv.DictReader((folder / "metrics.csv").open()))
+    return [{k: v for k, v in row.items() if k != "wall_s"} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    """vpg and ppo, 2 seeds each, on the pool; ppo's huge lr makes its runs fail (inf loss)."""
+    out = tmp_path_factory.mktemp("cmp") / "out"
+    code = cli(
+        [
+            "--env", "gridworld", "--algos", "vpg,ppo", "--seeds", "2", "--max-steps", BUDGET,
+            "--set", "ppo.lr=1e30", "--workers", "2", "--out", str(out), "--quiet",
+        ]
+    )  # fmt: skip
+    return out, code
+
+
+def test_every_run_has_its_folder_and_a_failed_run_does_not_sink_the_others(compared):
+    out, code = compared
+    assert code == 0
+    for algo in ("vpg", "ppo"):
+        for seed in (0, 1):
+            folder = run_folder(out, algo, seed)
+            assert (folder / "metrics.csv").is_file() and (folder / "summary.json").is_file()
+            assert not (folder / "metrics.csv.part").exists()
+    rows = list(csv.DictReader((out / "compare.csv").open()))
+    assert [(r["algo"], r["seed"], r["status"]) for r in rows] == [
+        ("vpg", "0", "finished"),
+        ("vpg", "1", "finished"),
+        ("ppo", "0", "failed"),
+        ("ppo", "1", "failed"),
+    ]
+    assert "loss is inf" in rows[2]["error"] and rows[0]["error"] == ""
+    assert int(rows[0]["steps"]) >= int(BUDGET) and rows[0]["solved"] == "False"
+
+
+def test_summary_md_has_one_row_per_algorithm_and_lists_the_failures(compared):
+    text = (compared[0] / "summary.md").read_text()
+    assert "| vpg | 0/2 |" in text
+    assert "| ppo | 0/2 (2 failed) |" in text
+    assert "- ppo seed 0: PPO loss is inf" in text
+    assert "Incomplete" not in text
+    assert "Return of the optimal policy: 18.78" in text
+
+
+def test_the_figure_is_a_png(compared):
+    data = (compared[0] / "compare.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_a_pair_gives_the_same_numbers_alone_as_in_the_pool(compared, tmp_path):
+    alone = tmp_path / "alone"
+    job = train.TrainJob(env="gridworld", algo="vpg", seed=1, max_steps=int(BUDGET), out=alone)
+    summary, _ = train.train_run(job)
+    pooled = run_folder(compared[0], "vpg", 1)
+    assert numbers(alone) == numbers(pooled)
+    pooled_summary = json.loads((pooled / "summary.json").read_text())
+    for key in ("steps", "updates", "solved", "final_mean_return", "greedy_actions"):
+        assert summary[key] == pooled_summary[key]
+
+
+class InProcessPool:
+    """Runs each job here, one by one (the real pool is the fixture's)."""
+
+    def __init__(self):
+        self.ran = []
+
+    def submit(self, jobs):
+        self.jobs = list(jobs)
+
+    @property
+    def pending(self):
+        return len(self.jobs)
+
+    def done(self, timeout=0.0):
+        from gridsim.compare.pool import JobResult, run_job
+
+        job = self.jobs.pop(0)
+        self.ran.append((job.algo, job.seed))
+        return [JobResult(job, run_job(job))]
+
+    def close(self):
+        pass
+
+
+def test_more_seeds_on_the_same_folder_run_only_the_new_ones(
+    compared, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(compared[0], out)
+    pool = InProcessPool()
+    monkeypatch.setattr(compare, "_start_pool", lambda args, workers: pool)
+    kept = (run_folder(out, "vpg", 0) / "summary.json").stat().st_mtime_ns
+    assert cli(["--resume", str(out), "--seeds", "3", "--quiet"]) == 0
+    assert pool.ran == [("vpg", 2), ("ppo", 2)]  # failed runs stay failed: they are done
+    assert (run_folder(out, "vpg", 0) / "summary.json").stat().st_mtime_ns == kept
+    rows = list(csv.DictReader((out / "compare.csv").open()))
+    assert [(r["algo"], r["seed"]) for r in rows][-1] == ("ppo", "2") and len(rows) == 6
+    assert "| vpg | 0/3 |" in (out / "summary.md").read_text()
+    # the same command again: nothing left to do, it only redraws
+    assert cli(["--resume", str(out), "--quiet"]) == 0
+    assert "nothing to run" in capsys.readouterr().out
+
+
+class InterruptedPool:
+    """Finishes the first run in this process, then Ctrl+C arrives."""
+
+    def __init__(self):
+        self.pending = 0
+        self.stopped = False
+
+    def submit(self, jobs):
+        self.jobs = list(jobs)
+        self.pending = len(self.jobs)
+
+    def done(self, timeout=0.0):
+        from gridsim.compare.pool import JobResult, run_job
+
+        if self.pending == len(self.jobs):
+            self.pending -= 1
+            return [JobResult(self.jobs[0], run_job(self.jobs[0]))]
+        raise KeyboardInterrupt
+
+    def stop(self):
+        self.stopped = True
+
+
+def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_incomplete(
+    tmp_path, monkeypatch, capsys
+):
+    pool = InterruptedPool()
+    monkeypatch.setattr(compare, "_start_pool", lambda args, workers: pool)
+    out = tmp_path / "out"
+    args = ["--env", "gridworld", "--algos", "vpg", "--seeds", "3", "--max-steps", BUDGET]
+    assert cli([*args, "--out", str(out), "--quiet"]) == 130
+    assert pool.stopped
+    assert "--resume" in capsys.readouterr().err
+    assert (run_folder(out, "vpg", 0) / "summary.json").is_file()
+    text = (out / "summary.md").read_text()
+    assert "Incomplete: 1 of 3 runs done" in text and "Not run yet: vpg seed 1, vpg seed 2" in text
+    statuses = [r["status"] for r in csv.DictReader((out / "compare.csv").open())]
+    assert statuses == ["finished", "not run", "not run"]
+
+
+GOOD = ["--env", "gridworld", "--algos", "ppo,vpg", "--seeds", "2"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--env", "gridworld", "--algos", "ppo,dqn"], "unknown algorithm 'dqn'"),
+        (["--env", "gridworld", "--algos", ","], "--algos is empty"),
+        (["--algos", "ppo"], "--env is required"),
+        ([*GOOD, "--seeds", "0"], "--seeds must be >= 1"),
+        ([*GOOD, "--seeds", "two"], "--seeds expects a whole number"),
+        ([*GOOD, "--max-steps", "0"], "--max-steps must be >= 1"),
+        ([*GOOD, "--workers", "0"], "--workers must be >= 1"),
+        ([*GOOD, "--set", "batch_steps=100"], "ppo: unknown hyper-parameter 'batch_steps'"),
+        ([*GOOD, "--set", "grpo.lr=1"], "'grpo' is not one of --algos"),
+        ([*GOOD, "--set", "lr=x"], "--set lr: expected a number"),
+        (["--env", "cartpole", "--algos", "ppo", "--layout", "x.json"], "--layout only applies"),
+        ([*GOOD, "--ray", "127.0.0.1:9"], "cannot reach the Ray cluster at 127.0.0.1:9"),
+        ([*GOOD, "--ray", "nowhere"], "expected HOST:PORT"),
+    ],
+)
+def test_bad_input_is_one_error_line_exit_2_and_writes_nothing(args, message, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli([*args, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert not out.exists()
+
+
+def test_an_algorithm_that_does_not_run_on_the_env_is_refused(monkeypatch, tmp_path, capsys):
+    import agents.grpo
+
+    monkeypatch.setitem(agents.grpo.DEFAULTS, "cartpole", None)
+    monkeypatch.delitem(agents.grpo.DEFAULTS, "cartpole")
+    args = ["--env", "cartpole", "--algos", "ppo,grpo", "--out", str(tmp_path / "o")]
+    assert cli(args) == 2
+    assert capsys.readouterr().err == "error: grpo does not run on cartpole\n"
+
+
+def test_ray_without_ray_installed_is_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    assert cli([*GOOD, "--ray", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --ray needs Ray") and 'pip install -e ".[cluster]"' in err
+    assert err.count("\n") == 1
+
+
+def test_an_unwritable_out_is_refused_before_any_run(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert cli([*GOOD, "--out", str(blocker / "sub")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+
+
+def test_a_folder_of_another_comparison_is_refused(compared, capsys):
+    args = ["--env", "gridworld", "--algos", "vpg,ppo", "--set", "ppo.lr=1e30", "--out"]
+    assert cli([*args, str(compared[0]), "--max-steps", "999"]) == 2
+    assert "other settings (--max-steps)" in capsys.readouterr().err
+
+
+def test_resume_needs_a_comparison_folder_and_keeps_its_settings(tmp_path, compared, capsys):
+    assert cli(["--resume", str(tmp_path)]) == 2
+    assert "no comparison there" in capsys.readouterr().err
+    assert cli(["--resume", str(compared[0]), "--max-steps", "5"]) == 2
+    assert "drop --max-steps" in capsys.readouterr().err
