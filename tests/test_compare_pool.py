@@ -1,0 +1,49 @@
+"""The pools behind `compare`: a run is the same on Ray as alone, and Stop kills runs at once."""
+
+import csv
+import time
+
+import pytest
+
+from gridsim.commands.train import TrainJob, train_run
+from gridsim.compare.pool import LocalPool, RayPool
+
+
+def numbers(folder) -> list[dict]:
+    rows = list(csv.DictReader((folder / "metrics.csv").open()))
+    return [{k: v for k, v in row.items() if k != "wall_s"} for row in rows]
+
+
+def test_a_ray_task_gives_the_same_numbers_as_the_run_alone(tmp_path):
+    pytest.importorskip("ray")  # the dev extra installs it, so CI runs this
+    job = TrainJob(env="gridworld", algo="vpg", seed=3, max_steps=3000, out=tmp_path / "ray")
+    train_run(TrainJob(**{**job.__dict__, "out": tmp_path / "alone"}))
+    pool = RayPool(num_cpus=2)  # ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        pool.submit([job])
+        results = []
+        deadline = time.monotonic() + 120
+        while pool.pending and time.monotonic() < deadline:
+            results += pool.done(timeout=0.5)
+    finally:
+        pool.close()
+    assert len(results) == 1 and results[0].crash is None
+    assert results[0].summary["steps"] >= 3000
+    assert (tmp_path / "ray" / "summary.json").is_file()
+    assert numbers(tmp_path / "ray") == numbers(tmp_path / "alone")
+
+
+def test_stop_kills_the_runs_in_flight_within_a_second(tmp_path):
+    job = TrainJob(env="cartpole", algo="ppo", seed=0, max_steps=10**9, out=tmp_path / "long")
+    pool = LocalPool(1)
+    pool.submit([job])
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "long" / "metrics.csv.part").exists():
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.05)
+    workers = list(pool._pool._pool)
+    started = time.perf_counter()
+    pool.stop()
+    assert time.perf_counter() - started < 1.0
+    assert not any(w.is_alive() for w in workers)
+    assert not (tmp_path / "long" / "summary.json").exists()  # a killed run is not finished
