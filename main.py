@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+# One BLAS thread: the exact solvers' small linear systems run many times slower with
+# OpenBLAS threads spinning on a busy machine. Set before numpy is first imported.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # Sub-command modules under gridsim/commands, in the order --help lists them.
 COMMANDS = ("gui", "solve", "train", "compare", "demo")

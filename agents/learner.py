@@ -37,8 +37,6 @@ ALGORITHM_CLASSES = {
 CARTPOLE_GAMMA = 0.99
 """Discount used when an algorithm's gamma is left to the env on CartPole."""
 RETURNS_KEPT = 1000
-OPTIMAL_ATOL = 1e-6
-"""The gridworld is solved when the greedy policy's exact value is V* within this, everywhere."""
 
 _init_lock = threading.Lock()
 
@@ -102,11 +100,14 @@ class Run:
         self.last = None
         self._before: tuple = (None, None)  # (pi, V_phi table) before the last update
         self._inspection = None
-        self._v_star = None
+        self.progress = None
+        """Gridworld: the greedy policy against the exact optimum after the last update
+        (gridsim.progress.Progress); None on CartPole and before the first update."""
+        self._tracker = None
         if self.world is not None:
-            from gridsim.solvers import optimal_values
+            from gridsim.progress import ProgressTracker
 
-            self._v_star = optimal_values(self.world)[0]
+            self._tracker = ProgressTracker(self.world)  # V*, Q* once per run
 
     @property
     def env_steps(self) -> int:
@@ -125,6 +126,8 @@ class Run:
         self.episode_returns.extend(returns)
         self.returns.append(float(np.mean(returns)) if returns else float("nan"))
         self.metrics.append(self.env_steps, metric_values(result, self.returns.last))
+        if self._tracker is not None:
+            self.progress = self._tracker.measure(self.pi())
         if not self.solved and self.is_solved():
             self.solved = True
             self.solved_at_steps = self.env_steps
@@ -139,17 +142,15 @@ class Run:
         return float(np.mean(recent))
 
     def is_solved(self) -> bool:
-        """CartPole: the last 100 returns average >= 475. Gridworld: greedy pi is optimal."""
+        """CartPole: the last 100 returns average >= 475. Gridworld: the greedy policy's exact
+        value is V* within 1e-6 in every state (gridsim.progress)."""
         if self.world is None:
             return (
                 len(self.episode_returns) >= CARTPOLE_SOLVED_WINDOW
                 and self.recent_mean_return() >= CARTPOLE_SOLVED_RETURN
             )
-        from gridsim.solvers import greedy_policy, policy_value
-
-        # gridsim.solvers.is_optimal, with V* computed once per run instead of every update
-        v_greedy = policy_value(self.world, greedy_policy(self.pi()))
-        return bool(np.all(np.abs(v_greedy - self._v_star) <= OPTIMAL_ATOL))
+        progress = self.progress or self._tracker.measure(self.pi())
+        return progress.solved
 
     def pi(self) -> np.ndarray | None:
         """Gridworld: pi(a|s) [S, 5] as float64 numpy; None on CartPole."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from agents.registry import check_algorithm, check_env
 from gridsim.inspection import Inspection
+from gridsim.progress import Progress
 from gridsim.world import World
 
 STATUSES = ("idle", "running", "paused", "finished", "failed")
@@ -83,6 +84,9 @@ class Snapshot:
     inspection: Inspection | None = None
     """The last update's inspection (batch, weights, change of pi, ...) and the run's metric
     history, bounded (gridsim.inspection); None before the first update."""
+    progress: Progress | None = None
+    """Gridworld: optimal states k / N, the greedy policy's value gap and the states not yet
+    optimal (gridsim.progress), after the last update; None on CartPole or before it."""
 
 
 def _read_only(array: np.ndarray | None) -> np.ndarray | None:
@@ -344,6 +348,7 @@ class Trainer:
                 for k, v in config_to_dict(run.config).items()
             ),
             inspection=Inspection(run.inspection(), run.metrics.series()),
+            progress=run.progress,
         )
 
 

@@ -34,15 +34,23 @@ def test_train_writes_metrics_summary_and_agent(tmp_path, capsys):
         "final_mean_return",
         "optimal",
         "greedy_actions",
+        "optimal_states",
+        "n_states",
+        "value_gap",
     ):
         assert key in summary
     assert summary["solved"] and summary["optimal"] and summary["seed"] == 1
     assert len(summary["greedy_actions"]) == 9 and summary["greedy_actions"][8] == "a5"
+    assert (summary["optimal_states"], summary["n_states"]) == (9, 9)
+    assert summary["value_gap"] <= 1e-6
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert len(rows) == summary["updates"] and rows[-1]["solved"] == "1"
     # how far each update moved pi, and GRPO's clip: the plot selector's extra curves
     assert all(float(r["kl_prev"]) >= 0 and 0 <= float(r["clip_fraction"]) <= 1 for r in rows)
     assert all(float(r["approx_kl"]) >= -1e-6 for r in rows)
+    assert rows[-1]["optimal_states"] == "9" and rows[-1]["n_states"] == "9"
+    # the count of optimal states is per update, and only reaches 9 of 9 when solved
+    assert all(row["optimal_states"] != "9" or row["solved"] == "1" for row in rows)
     assert (out / "agent.pt").stat().st_size > 0
     from agents.checkpoint import load_agent
 

@@ -98,7 +98,7 @@ def test_cartpole_snapshot_publishes_numpy_policy_weights(trainers):
     t = trainers("cartpole", "rtg_pg")
     t.step_once()
     snap = wait_for(t, lambda s: s.update == 1)
-    assert snap.pi is None and snap.trajectories == ()
+    assert snap.pi is None and snap.trajectories == () and snap.progress is None
     probs = mlp_probs(snap.policy_weights, np.zeros(4))
     assert probs.shape == (2,) and probs.sum() == pytest.approx(1.0)
     assert all(not w.flags.writeable for w in snap.policy_weights)
@@ -140,6 +140,19 @@ def test_training_finishes_when_solved(trainers):
     t.start()
     snap = wait_for(t, lambda s: s.status == "finished")
     assert snap.solved and snap.message.startswith("solved at")
+    assert (snap.progress.optimal_states, snap.progress.n_states) == (9, 9)
+    assert snap.progress.non_optimal == () and snap.progress.value_gap <= 1e-6
+
+
+def test_the_snapshot_counts_the_states_whose_greedy_action_is_optimal(trainers):
+    t = trainers("gridworld", "simple_pg")
+    t.step_once()
+    snap = wait_for(t, lambda s: s.update == 1)
+    from gridsim.progress import ProgressTracker
+
+    expected = ProgressTracker(snap.world).measure(snap.pi)
+    assert snap.progress == expected
+    assert snap.progress.optimal_states + len(snap.progress.non_optimal) == 9
 
 
 def test_reset_starts_over_with_a_fresh_policy(trainers):

@@ -36,6 +36,9 @@ METRIC_FIELDS = (
     "kl_prev",
     "approx_kl",
     "clip_fraction",
+    "optimal_states",
+    "n_states",
+    "value_gap",
 )
 
 
@@ -263,8 +266,14 @@ def _bar_updater(bar, max_steps: int):
         if now - last_draw > 0.1 or run_.solved:
             last_draw = now
             bar.n = min(run_.env_steps, max_steps)
+            optimal = run_.progress  # gridworld: optimal states k / N
             bar.set_postfix(
                 mean_return=f"{run_.recent_mean_return():.2f}",
+                **(
+                    {"optimal": f"{optimal.optimal_states}/{optimal.n_states}"}
+                    if optimal is not None
+                    else {}
+                ),
                 steps_per_s=f"{run_.env_steps / max(run_.wall_s, 1e-9):.0f}",
                 refresh=False,
             )
@@ -299,6 +308,18 @@ def _metrics_row(run_, result) -> dict:
         "kl_prev": result.kl_prev,
         "approx_kl": result.approx_kl,
         "clip_fraction": "" if result.clip is None else result.clip_fraction,
+        **_progress_columns(run_.progress),
+    }
+
+
+def _progress_columns(progress) -> dict:
+    """Gridworld: optimal states k of N and the greedy policy's largest value gap (else empty)."""
+    if progress is None:
+        return {"optimal_states": "", "n_states": "", "value_gap": ""}
+    return {
+        "optimal_states": progress.optimal_states,
+        "n_states": progress.n_states,
+        "value_gap": round(progress.value_gap, 9),
     }
 
 
@@ -330,6 +351,10 @@ def _summary(run_, error: str | None) -> dict:
 
         pi = run_.pi()
         summary["optimal"] = bool(is_optimal(run_.world, pi))
+        progress = run_.progress
+        summary["optimal_states"] = None if progress is None else progress.optimal_states
+        summary["n_states"] = run_.world.n_states
+        summary["value_gap"] = None if progress is None else round(progress.value_gap, 9)
         summary["greedy_actions"] = [ACTIONS[a] for a in pi.argmax(axis=1)]
         summary["world"] = world_to_dict(run_.world)
     return summary
