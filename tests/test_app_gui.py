@@ -430,3 +430,29 @@ def test_still_likely_compares_each_step_with_its_probability_when_sampled():
     assert still_likely(traj, then, pi)  # 0.2 >= 0.25 * 0.4
     pi[1] = [0.0, 0.0, 0.05, 0.95, 0.0]  # at s2, a3 is now 0.05 < 0.1
     assert not still_likely(traj, then, pi)
+
+
+def test_the_status_line_counts_optimal_states_and_the_board_hatches_the_others(app, made):
+    scene = app.scene
+    click(app, scene.panel.step.rect.center)
+    click(app, scene.panel.step.rect.center)  # the fake's second update reaches s8 too
+    frames(app, 2)
+    progress = scene.panel.snapshot.progress
+    assert 0 < progress.optimal_states < 9
+    lines = [text for text, _ in scene.panel.status_lines()]
+    assert f"optimal in {progress.optimal_states} / 9 states · value gap" in "\n".join(lines)
+    assert scene.not_optimal_states() == progress.non_optimal
+
+    def amber_pixels(state):
+        # the board as drawn under the trajectory (at the origin of its own surface)
+        rect = scene.geo.cell_rect(state).move(-scene.geo.x, -scene.geo.y).inflate(-6, -6)
+        pixels = pygame.surfarray.array3d(scene.board_picture().base.subsurface(rect))
+        # the hatching tints white towards amber: red stays high, blue drops
+        return int(np.sum((pixels[..., 0] > 230) & (pixels[..., 2] < 215)))
+
+    assert 7 not in progress.non_optimal and 1 in progress.non_optimal
+    assert amber_pixels(1) > 20 and amber_pixels(7) == 0  # s2 hatched, s8 not
+    click(app, scene.panel.run.rect.center)
+    frames(app, 12)
+    lines = [text for text, _ in scene.panel.status_lines()]
+    assert "optimal in 9 / 9 states" in lines and scene.not_optimal_states() == ()

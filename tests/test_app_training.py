@@ -84,3 +84,14 @@ def test_fake_trainer_learns_the_optimal_arrows():
         t.step_once()
     pi = t.latest().pi
     assert pi.shape == (9, 5) and pi[0].max() > 0.9
+
+
+def test_the_fake_trainers_optimal_states_spread_back_from_the_target():
+    t = FakeTrainer("gridworld", "ppo")
+    t.step_once()
+    first = t.latest().progress
+    for _ in range(6):
+        t.step_once()
+    later = t.latest().progress
+    assert first.n_states == 9 and 0 < first.optimal_states < later.optimal_states == 9
+    assert 0 in first.non_optimal  # s1, four steps from s9, is reached last

@@ -3,7 +3,9 @@
 It has the Trainer's interface and publishes the same Snapshot fields, but has no
 thread: while "running", every ``latest()`` call performs one update, so a test
 advances training exactly one update per frame. On the gridworld its update moves
-the logits towards the exact optimal actions, so the arrows visibly converge.
+the logits towards the exact optimal actions, so the arrows visibly converge: update u
+reaches the cells within u steps (Manhattan) of a target, so optimality spreads back
+from the target as it does in real training.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from agents.history import ReturnHistory
 from agents.trainer import Snapshot
+from gridsim.progress import ProgressTracker
 from gridsim.solvers import optimal_values
 from gridsim.trajectory import sample_trajectory
 from gridsim.world import N_ACTIONS, World, default_world
@@ -45,6 +48,7 @@ class FakeTrainer:
         self.message = ""
         self.delay = 0.0
         self.stopped = False
+        self._tracker: ProgressTracker | None = None
         self._fresh()
 
     def _fresh(self) -> None:
@@ -114,11 +118,19 @@ class FakeTrainer:
         if self.env == "gridworld":
             _, q = optimal_values(self.world)
             best = q.argmax(axis=1)
-            self.logits[np.arange(len(best)), best] += 0.4
+            reached = np.flatnonzero(self._distance_to_target() < self.update)
+            self.logits[reached, best[reached]] += 0.4
             self._record(float(self.rng.normal(self.update * 0.5, 1.0)))
         else:
             self.weights = tuple(w + self.rng.normal(0, 0.01, w.shape) for w in self.weights)
             self._record(min(500.0, 20.0 + 5 * self.update))
+
+    def _distance_to_target(self) -> np.ndarray:
+        """Manhattan steps from every cell to the nearest target, [S]."""
+        rows, cols = np.divmod(np.arange(self.world.n_states), self.world.cols)
+        targets = np.array(sorted(self.world.targets))
+        t_rows, t_cols = np.divmod(targets, self.world.cols)
+        return np.min(np.abs(rows[:, None] - t_rows) + np.abs(cols[:, None] - t_cols), axis=1)
 
     def _record(self, mean_return: float) -> None:
         self.returns.append(mean_return)
@@ -129,11 +141,16 @@ class FakeTrainer:
             self._update()
         pi = None
         trajectories: tuple = ()
+        progress = None
         if self.env == "gridworld":
             z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
             pi = z / z.sum(axis=1, keepdims=True)
             pi.setflags(write=False)
             trajectories = (sample_trajectory(self.world, pi, rng=self.rng),)
+            if self.update:
+                if self._tracker is None or self._tracker.world != self.world:
+                    self._tracker = ProgressTracker(self.world)
+                progress = self._tracker.measure(pi)
         return Snapshot(
             update=self.update,
             env_steps=self.update * 1000,
@@ -152,6 +169,8 @@ class FakeTrainer:
             policy_weights=self.weights if self.env == "cartpole" else None,
             algo=self.algo,
             env=self.env,
+            world=self.world if self.env == "gridworld" else None,
+            progress=progress,
         )
 
 

@@ -184,12 +184,15 @@ def paint_board(
     extra: tuple[Label, ...] = (),
     previous: BoardPicture | None = None,
     v_label: tuple[str, tuple] = ("V^π", style.VALUE_PI),
+    not_optimal: tuple[int, ...] = (),
 ) -> BoardPicture:
     """The board of ``world`` at ``geo`` (drawn at its own origin: blit it at geo.x, geo.y)
     with the policy ``pi[S, A]`` as arrows, the optimal actions ``best`` (purple), the
     values ``v_pi[S]`` and ``v_star[S]`` and an action-value table ``action_values[S, A]``;
     ``extra`` labels come from other overlays and share the layout. ``v_label`` is the
-    (name, colour) of the bottom-left numbers (a demo may show V* there instead)."""
+    (name, colour) of the bottom-left numbers (a demo may show V* there instead).
+    ``not_optimal`` states get light hatching (their greedy action is not optimal yet): a
+    mark under the lines, arrows and text, never a label."""
     geo = grid.GridGeometry(0, 0, geo.cell, geo.rows, geo.cols)
     size = geo.rect.size
     base = style.canvas(previous.base if previous else None, size)
@@ -205,6 +208,7 @@ def paint_board(
         grid.draw_kind_frames(base, geo, world)
         if numbers:
             labels += action_value_labels(geo, world, action_values)
+    grid.draw_not_optimal(base, geo, not_optimal)
     grid.draw_lines_and_start(base, geo, world)
     reach = REACH_UNDER_NUMBERS if numbers else 0.33
     if best is not None:

@@ -131,6 +131,37 @@ def draw_kind_frames(surface: pygame.Surface, geo: GridGeometry, world: World) -
             pygame.draw.rect(surface, cell_color(world, s), geo.cell_rect(s), width)
 
 
+def draw_not_optimal(surface: pygame.Surface, geo: GridGeometry, states) -> None:
+    """Light diagonal hatching on ``states``: their greedy action is not optimal yet.
+
+    Drawn over the fill and under labels and arrows, so it never hides text; while
+    learning, the hatched cells recede from the target as optimality spreads back.
+    """
+    if not states:
+        return
+    tile = _hatch_tile(geo.cell)
+    for s in states:
+        surface.blit(tile, geo.cell_rect(s))
+
+
+_HATCH: dict[int, pygame.Surface] = {}
+
+
+def _hatch_tile(cell: int) -> pygame.Surface:
+    """One cell of hatching (stripes every ~cell/6 px, translucent), cached per cell size."""
+    tile = _HATCH.get(cell)
+    if tile is None:
+        tile = pygame.Surface((cell, cell), pygame.SRCALPHA)
+        gap = max(6, cell // 6)
+        width = max(2, cell // 28)
+        for k in range(-cell, cell, gap):
+            pygame.draw.line(tile, style.NOT_OPTIMAL, (k, cell), (k + cell, 0), width)
+        if len(_HATCH) > 8:
+            _HATCH.clear()
+        _HATCH[cell] = tile
+    return tile
+
+
 def draw_lines_and_start(surface: pygame.Surface, geo: GridGeometry, world: World) -> None:
     """Grid lines and the start cell's blue frame (its texts are labels: see draw.board)."""
     for s in range(world.n_states):

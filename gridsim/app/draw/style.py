@@ -51,6 +51,8 @@ POLE = (205, 140, 70)
 TRACK = (90, 96, 110)
 LEFT_BAR = (90, 130, 220)
 RIGHT_BAR = (230, 140, 60)
+NOT_OPTIMAL = (235, 150, 20, 90)
+"""Light amber hatching (RGBA) on a cell whose greedy action is not optimal yet."""
 
 
 FONT_FILES = {

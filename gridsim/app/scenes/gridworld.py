@@ -482,11 +482,13 @@ class GridworldScene(ColumnsScene):
 
     def board_picture(self) -> draw_board.BoardPicture:
         """The board (cells, arrows, labels), repainted only when what it shows changed."""
-        pi, key, _ = self.shown_policy()
+        pi, key, source = self.shown_policy()
+        not_optimal = self.not_optimal_states() if source == "trainer" else ()
         board_key = (
             self.world,
             self.geo,
             key,
+            not_optimal,
             self.overlays.v_pi,
             self.overlays.v_star,
             self.overlays.action_values,
@@ -494,7 +496,7 @@ class GridworldScene(ColumnsScene):
         )
         if board_key != self._board_key:
             self._board_key = board_key
-            self._board = self._render_board(pi, key)
+            self._board = self._render_board(pi, key, not_optimal)
         return self._board
 
     def reward_tags(self) -> tuple[draw_board.RewardTag, ...]:
@@ -518,7 +520,16 @@ class GridworldScene(ColumnsScene):
         boxes = [b.move(self.geo.rect.topleft) for b in board.boxes]
         return boxes + [tag.box.move(self.geo.rect.topleft) for tag in self.reward_tags()]
 
-    def _render_board(self, pi, key) -> draw_board.BoardPicture:
+    def not_optimal_states(self) -> tuple[int, ...]:
+        """The trained policy's states whose greedy action is not optimal yet (from the
+        snapshot's progress; () when it was measured on another world, e.g. mid-edit)."""
+        snap = self.panel.snapshot
+        progress = getattr(snap, "progress", None) if snap is not None else None
+        if progress is None or snap.world != self.world:
+            return ()
+        return progress.non_optimal
+
+    def _render_board(self, pi, key, not_optimal=()) -> draw_board.BoardPicture:
         """The grid with its overlays, policy arrows and labels (see draw.board)."""
         world, ov = self.world, self.overlays
         optimal = self.exact.optimal(world)
@@ -535,6 +546,7 @@ class GridworldScene(ColumnsScene):
             v_star=optimal.v if ov.v_star else None,
             action_values=table,
             previous=self._board,
+            not_optimal=not_optimal,
         )
 
     def _draw_message(self, surface) -> None:
