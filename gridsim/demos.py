@@ -61,7 +61,7 @@ DEMOS: tuple[Demo, ...] = (
         "2",
         1,
         "A policy and its trajectory",
-        "A deterministic policy: one arrow per state, pi(a|s) = 1 for that action.\n"
+        "A deterministic policy: one arrow per state, π(a|s) = 1 for that action.\n"
         "From s1 it gives the trajectory s1 -a2-> s2 -a3-> s5 -a3-> s8 -a2-> s9.\n"
         "Its return is the sum of the rewards along the way: return = 0 + 0 + 0 + 1 = 1.",
         "trajectory",
@@ -72,7 +72,7 @@ DEMOS: tuple[Demo, ...] = (
         1,
         "A stochastic policy",
         "In s1 (and s4) the policy goes right or down with probability 0.5 each:\n"
-        "pi(a2|s1) = pi(a3|s1) = 0.5. Every run samples a different trajectory,\n"
+        "π(a_2|s_1) = π(a_3|s_1) = 0.5. Every run samples a different trajectory,\n"
         "so the return is a random variable: the bars show how it spreads.",
         "stochastic",
     ),

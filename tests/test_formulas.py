@@ -34,3 +34,33 @@ def test_a_typeset_formula_is_narrower_than_its_markup_and_has_raised_scripts():
     assert typeset.get_width() < markup
     assert typeset.get_width() < inline.get_width()  # the scripts are smaller
     assert typeset.get_height() > inline.get_height() - 2  # and shifted up and down
+
+
+def test_no_widget_text_carries_markup_it_cannot_typeset():
+    """pygame_gui draws its labels itself: V^π there would show a literal caret."""
+    import ast
+    from pathlib import Path
+
+    from gridsim.app.demos.values import MODES
+    from gridsim.app.scenes.gridworld import ACTION_VALUE_OPTIONS
+    from tests.test_i18n_catalog import APP, HELPERS, TEXT_KEYWORDS
+
+    texts = [a for a, _ in MODES] + [a for a, _ in ACTION_VALUE_OPTIONS]
+    for path in sorted(Path(APP).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            index = HELPERS.get(name)
+            if index is not None and len(node.args) > index:
+                arg = node.args[index]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    texts.append(arg.value)
+            texts += [
+                kw.value.value
+                for kw in node.keywords
+                if kw.arg in TEXT_KEYWORDS and isinstance(kw.value, ast.Constant)
+            ]
+    assert len(texts) > 20
+    marked = [text for text in texts if formulas.has_scripts(text)]
+    assert not marked, f"use formulas.plain forms in widgets: {marked}"

@@ -18,7 +18,8 @@ from gridsim.tables import build_tables
 from gridsim.trajectory import follow_actions, format_number
 from gridsim.world import ACTIONS, Rewards, state_name
 
-MODES = (("V^π", "v_pi"), ("Q^π", "q_pi"), ("A^π", "a_pi"), ("V* and optimal arrows", "v_star"))
+# button texts: widgets cannot typeset, so Unicode forms (formulas.plain("V^π") == "Vπ")
+MODES = (("Vπ", "v_pi"), ("Qπ", "q_pi"), ("Aπ", "a_pi"), ("V* and optimal arrows", "v_star"))
 
 
 def num(x: float) -> str:

@@ -44,7 +44,9 @@ TOOL_TIPS = {
     "clear": "Click a cell to make it an ordinary white cell",
 }
 TOOL_NAMES = {"forbidden": "Forbidden", "target": "Target", "start": "Start", "clear": "Clear"}
-ACTION_VALUE_OPTIONS = (("off", "off"), ("Q^π", "q_pi"), ("A^π", "a_pi"), ("Q*", "q_star"))
+TABLE_NAMES = {"q_pi": "Q^π", "a_pi": "A^π", "q_star": "Q*"}  # typeset where we draw them
+# widgets cannot typeset: Unicode forms (formulas.plain), e.g. "Qπ"
+ACTION_VALUE_OPTIONS = (("off", "off"), ("Qπ", "q_pi"), ("Aπ", "a_pi"), ("Q*", "q_star"))
 MODE_OPTIONS = (("forbidden cells: enter", "enter"), ("forbidden cells: walls", "wall"))
 
 
@@ -149,7 +151,7 @@ class GridworldScene(ColumnsScene):
         self.message_y = TOP_BAR + col.y
         col.skip(44)
         col.heading("Show")
-        self.v_pi_box = col.checkbox("V^π values (bottom left)", checked=True)
+        self.v_pi_box = col.checkbox("Vπ values (bottom left)", checked=True)
         col.next_row(26)
         self.v_star_box = col.checkbox("V* and optimal arrows (purple)")
         col.next_row(28)
@@ -599,7 +601,7 @@ class GridworldScene(ColumnsScene):
         numbers = "  ".join(
             f"{ACTIONS[a]} {draw_grid.short_number(table[s, a], 3)}" for a in range(N_ACTIONS)
         )
-        name = dict((ident, text) for text, ident in ACTION_VALUE_OPTIONS)[table_name]
+        name = TABLE_NAMES[table_name]
         return t(
             "{s}: V^π = {v} · {name}: {numbers}", s=state_name(s), v=v, name=name, numbers=numbers
         )
