@@ -57,6 +57,22 @@ def test_demo_1_names_nine_states_and_five_actions(scene, manager):
     assert out["actions"] == ["a1", "a2", "a3", "a4", "a5"]
 
 
+def test_demo_1_shows_the_agent_going_where_each_action_leads(scene, manager):
+    scene.load("1")
+    seen = set()
+    for _ in range(int(5 * 1.4 * 30)):  # every action once, at 30 frames a second
+        run(scene, manager, 1)
+        seen.add(scene.readout()["agent"])
+    # from s5 (index 4): a1 -> s2, a2 -> s6, a3 -> s8, a4 -> s4, a5 stays
+    assert seen == {4, 1, 5, 7, 3}
+
+
+def test_demo_7_draws_an_episode_from_the_start_cell(scene, manager):
+    scene.load("7")
+    run(scene, manager, 5)
+    assert scene.readout()["path_start"] == "s1"
+
+
 def test_demo_2_trajectory_s1_to_s9_has_return_1(scene, manager):
     scene.load("2")
     run(scene, manager, 60)

@@ -69,6 +69,21 @@ class StatesActionsView(DemoView):
     def action(self) -> int:
         return int(self.clock / self.SECONDS_PER_ACTION) % 5
 
+    def agent_position(self, s2: int) -> tuple[float, float]:
+        """Where the agent is drawn while it tries the current action: it waits in the
+        focus cell, moves to where the action leads (``s2``), waits there, and comes back
+        for the next action; bouncing off the boundary, it nudges the edge and returns."""
+        phase = (self.clock / self.SECONDS_PER_ACTION) % 1.0
+        go = min(1.0, max(0.0, (phase - 0.15) / 0.4))
+        go = go * go * (3 - 2 * go)  # ease in and out
+        (x0, y0) = self.geo.center(self.focus)
+        if s2 == self.focus and self.action != 4:  # bounced: to the edge and back
+            dx, dy = draw_grid.SCREEN_DIRS[self.action]
+            k = 0.4 * self.geo.cell * (go if go < 0.5 else 1 - go) * 2 * 0.5
+            return (x0 + dx * k, y0 + dy * k)
+        x1, y1 = self.geo.center(s2)
+        return (x0 + (x1 - x0) * go, y0 + (y1 - y0) * go)
+
     def layout(self, rect):
         super().layout(rect)
         self.geo = fit_grid(pygame.Rect(rect.x, rect.y, rect.width * 0.58, rect.height), self.world)
@@ -107,8 +122,9 @@ class StatesActionsView(DemoView):
                 pygame.draw.polygon(surface, color, pts)
                 pos = (cx + dx * geo.cell * 0.42 + dy * 14, cy + dy * geo.cell * 0.42 + dx * 14)
             style.blit_text(surface, ACTIONS[a], pos, 15, color, bold=True, anchor="center")
-        s2 = int(build_tables(world).next_state[self.focus, self.action])
-        pygame.draw.rect(surface, style.START, geo.cell_rect(s2).inflate(-10, -10), 3, 6)
+        s2 = self.landing()
+        pygame.draw.rect(surface, style.START, geo.cell_rect(s2), 3, 6)
+        draw_grid.draw_agent_at(surface, geo, self.agent_position(s2))
         x, y = self.text_x, self.rect.y + 10
         w = self.rect.right - x - 10
         y = style.blit_lines(
@@ -149,7 +165,12 @@ class StatesActionsView(DemoView):
             "states": [state_name(s) for s in range(self.world.n_states)],
             "actions": list(ACTIONS),
             "transition": transition_text(self.world, self.focus, self.action),
+            "agent": self.geo.state_at(self.agent_position(self.landing())),
         }
+
+    def landing(self) -> int:
+        """Where the current action leads from the focus cell."""
+        return int(build_tables(self.world).next_state[self.focus, self.action])
 
 
 class TrajectoryView(DemoView):

@@ -13,14 +13,13 @@ import pygame
 
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
 from gridsim.app.demos.view import DemoView, demo_world, draw_board, fit_grid, panel_box
-from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
 from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import CONTROLS_HEIGHT, WIDTH, TrainingPanel
 from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController, algorithms
-from gridsim.trajectory import discounted_return, sample_walkers
+from gridsim.trajectory import discounted_return, sample_trajectory, sample_walkers
 from gridsim.world import N_ACTIONS, state_name
 
 SOLVED_RETURN = 475.0
@@ -110,7 +109,8 @@ class TrainingView(DemoView):
 
 
 class GridTrainingView(TrainingView):
-    """Demo 7: the learned arrows over the optimal ones, and the latest training episode."""
+    """Demo 7: the learned arrows over the optimal ones, and an episode of the latest policy
+    from the start cell."""
 
     def prepare(self):
         self.world = demo_world(self.demo)
@@ -139,12 +139,27 @@ class GridTrainingView(TrainingView):
 
     def draw_grid(self, surface):
         optimal = self.exact.optimal(self.world)
-        draw_board(surface, self.geo, self.world, self.policy(), optimal=optimal.best)
+        pi = self.policy()
+        traj = self.start_trajectory(pi) if self.panel.snapshot is not None else None
+        draw_board(surface, self.geo, self.world, pi, optimal=optimal.best, traj=traj)
+
+    def start_trajectory(self, pi: np.ndarray):
+        """One episode of the latest policy from the start cell (the blue frame), sampled
+        once per update: training episodes start in random cells, but a path drawn on the
+        board is read as starting at its start."""
         snap = self.panel.snapshot
-        trajs = getattr(snap, "trajectories", ()) if snap is not None else ()
-        if trajs:
-            traj = trajs[-1]
-            draw_grid.draw_path(surface, self.geo, traj, len(traj))
+        key = (id(self.panel.controller.trainer), snap.update)
+        if getattr(self, "_shown_key", None) != key:
+            horizon = min(self.world.horizon, 40)
+            self._shown_key = key
+            self._shown = sample_trajectory(self.world, pi, self.world.start, horizon, self.rng)
+        return self._shown
+
+    def readout(self):
+        out = super().readout()
+        shown = getattr(self, "_shown", None)
+        out["path_start"] = state_name(int(shown.states[0])) if shown is not None else None
+        return out
 
     def draw(self, surface):
         self.draw_grid(surface)

@@ -60,13 +60,20 @@ def name_labels(geo: grid.GridGeometry, world: World) -> list[Label]:
     """s1..sN in the top-left corners, "start" and "end" in the top-right ones."""
     out = []
     big = grid.label_size(geo.cell)
+    frame = grid.start_frame(geo, world)
     for s in range(world.n_states):
         rect = geo.cell_rect(s)
         wall = grid.is_wall(world, s)
+        # inside the start cell, clear of its blue frame
+        x, y = (
+            (frame.x + grid.start_width(geo) + 2, frame.y + grid.start_width(geo) + 1)
+            if s == world.start
+            else (rect.x + 4, rect.y + 3)
+        )
         out.append(
             Label(
                 (state_name(s),),
-                (Spot(rect.x + 4, rect.y + 3, "topleft"), Spot(rect.x + 2, rect.y + 2, "topleft")),
+                (Spot(x, y, "topleft"), Spot(x - 2, y - 1, "topleft")),
                 sizes(big),
                 style.WALL_LABEL if wall else style.LABEL,
                 NAMES,
@@ -76,8 +83,8 @@ def name_labels(geo: grid.GridGeometry, world: World) -> list[Label]:
         )
         if world.is_terminal(s) and s != world.start:
             out.append(_corner_word(t("end"), rect, big, style.LABEL, False))
-    frame = grid.start_frame(geo, world)
-    out.append(_corner_word(t("start"), frame, big, style.START, True))
+    inner = frame.inflate(-2 * grid.start_width(geo), -2 * grid.start_width(geo))
+    out.append(_corner_word(t("start"), inner, big, style.START, True))
     return out
 
 

@@ -167,13 +167,18 @@ def draw_lines_and_start(surface: pygame.Surface, geo: GridGeometry, world: Worl
     for s in range(world.n_states):
         pygame.draw.rect(surface, style.GRID_LINE, geo.cell_rect(s), 1)
     pygame.draw.rect(
-        surface, style.START, start_frame(geo, world), max(2, geo.cell // 30), border_radius=4
+        surface, style.START, start_frame(geo, world), start_width(geo), border_radius=4
     )
     pygame.draw.rect(surface, style.GRID_LINE, geo.rect, 2)
 
 
 def start_frame(geo: GridGeometry, world: World) -> pygame.Rect:
     return geo.cell_rect(world.start).inflate(-4, -4)
+
+
+def start_width(geo: GridGeometry) -> int:
+    """The start frame's line width."""
+    return max(2, geo.cell // 30)
 
 
 def arrow_polygon(cx, cy, dx, dy, length, width, head) -> list[tuple[float, float]]:
@@ -372,7 +377,11 @@ def draw_agent(surface, geo: GridGeometry, traj, shown_steps: float) -> None:
     x0, y0 = geo.center(states[k])
     x1, y1 = geo.center(states[min(k + 1, n)])
     ease = frac * frac * (3 - 2 * frac)
-    pos = (x0 + (x1 - x0) * ease, y0 + (y1 - y0) * ease)
+    draw_agent_at(surface, geo, (x0 + (x1 - x0) * ease, y0 + (y1 - y0) * ease))
+
+
+def draw_agent_at(surface, geo: GridGeometry, pos) -> None:
+    """The agent: a yellow dot with a dark rim, a ninth of a cell across."""
     radius = max(5, geo.cell // 9)
     pygame.draw.circle(surface, style.AGENT, pos, radius)
     pygame.draw.circle(surface, style.TEXT, pos, radius, 2)
