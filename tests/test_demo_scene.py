@@ -9,6 +9,7 @@ from gridsim.app import language
 from gridsim.app.scenes.demos import DemosScene
 from gridsim.app.testing import fake_factory
 from gridsim.demos import DEMOS
+from gridsim.world import state_name
 
 SIZE = (1280, 800)
 
@@ -63,8 +64,8 @@ def test_demo_1_shows_the_agent_going_where_each_action_leads(scene, manager):
     for _ in range(int(5 * 1.4 * 30)):  # every action once, at 30 frames a second
         run(scene, manager, 1)
         seen.add(scene.readout()["agent"])
-    # from s5 (index 4): a1 -> s2, a2 -> s6, a3 -> s8, a4 -> s4, a5 stays
-    assert seen == {4, 1, 5, 7, 3}
+    # from s5: a1 -> s2, a2 -> s6, a3 -> s8, a4 -> s4, a5 stays
+    assert seen == {"s5", "s2", "s6", "s8", "s4"}
 
 
 def test_demo_7_draws_an_episode_from_the_start_cell(scene, manager):
@@ -138,9 +139,10 @@ def test_demo_11_optimal_action_changes_when_r_forbidden_goes_to_0(scene, manage
     after = scene.readout()
     assert before["r_forbidden"] == -10 and after["r_forbidden"] == 0
     assert before["best"] != after["best"]
-    forbidden = view.original.forbidden
-    assert not any(s in forbidden for s in before["path"])
-    assert any(s in forbidden for s in after["path"])
+    forbidden = {state_name(s) for s in view.original.forbidden}
+    assert not any(s in forbidden for s in before["path"].split(" -> "))
+    assert any(s in forbidden for s in after["path"].split(" -> "))
+    assert before["path"].startswith("s1 -> ")
 
 
 @pytest.mark.parametrize(
@@ -197,3 +199,17 @@ def test_the_app_can_pause_and_stop_the_current_demo(scene, manager):
     scene.panel.controller.pause()
     scene.hide()
     scene.show()
+
+
+@pytest.mark.parametrize("key", ["1", "6", "11"])
+def test_demo_logs_name_states_and_actions_never_0_based_indices(scene, manager, key):
+    import re
+
+    from gridsim.commands.demo import readable
+
+    scene.load(key)
+    run(scene, manager, 3)
+    printed = "\n".join(f"{k}: {readable(v)}" for k, v in scene.readout().items())
+    assert not re.search(r"\(\d+(, \d+)*\)", printed), printed  # no (0, 1, 2) tuples
+    assert re.search(r"\bs\d+\b", printed)
+    assert not re.search(r"\d\.\d{7,}", printed)  # no 7.290000000000003

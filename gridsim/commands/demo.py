@@ -39,6 +39,18 @@ def list_demos(lang: str) -> str:
     return "\n".join(lines)
 
 
+def readable(value) -> str:
+    """A readout value for the terminal: numbers with at most 6 significant digits (no
+    7.290000000000003), containers element by element; states and actions come named."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{readable(k)}: {readable(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(readable(v) for v in value) + ")"
+    return str(value)
+
+
 def run(args: argparse.Namespace) -> int:
     from gridsim.demos import DEMOS, demo_by_key
 
@@ -86,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"saved {args.screenshot}")
         if args.headless:
             for k, v in app.scenes["demos"].readout().items():
-                print(f"{k}: {v}")
+                print(f"{k}: {readable(v)}")
     except KeyboardInterrupt:
         pass
     finally:

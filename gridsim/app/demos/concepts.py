@@ -165,7 +165,7 @@ class StatesActionsView(DemoView):
             "states": [state_name(s) for s in range(self.world.n_states)],
             "actions": list(ACTIONS),
             "transition": transition_text(self.world, self.focus, self.action),
-            "agent": self.geo.state_at(self.agent_position(self.landing())),
+            "agent": state_name(self.geo.state_at(self.agent_position(self.landing()))),
         }
 
     def landing(self) -> int:

@@ -308,6 +308,6 @@ class RewardsView(DemoView):
         v, best, path = self.solve()
         return {
             "r_forbidden": self.r_forbidden,
-            "best": tuple(best),
-            "path": tuple(int(s) for s in path.states),
+            "best": {state_name(s): tuple(ACTIONS[a] for a in acts) for s, acts in enumerate(best)},
+            "path": " -> ".join(state_name(int(s)) for s in path.states),
         }
