@@ -203,6 +203,10 @@ class App:
             return
         if event.type in (pygame.KEYDOWN, pygame.KEYUP) and self.typing():
             return  # the keys belong to a text box
+        if event.type == pygame.KEYDOWN and self.modal_open():
+            if event.key == pygame.K_q and event.mod & pygame.KMOD_CTRL:
+                self.running = False
+            return  # a modal dialog (the layout file dialog) has the keyboard
         if event.type == pygame.KEYDOWN and self.shortcut(event.key, event.mod):
             return
         self.scene.handle_event(event)
@@ -235,6 +239,11 @@ class App:
         # the same event a click makes, so the scene reacts exactly as to a click
         scene.handle_event(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
         return True
+
+    def modal_open(self) -> bool:
+        """True while a blocking window (the layout file dialog) is open."""
+        stack = self.manager.get_window_stack().get_full_stack()
+        return any(getattr(w, "is_blocking", False) and w.alive() for w in stack)
 
     def typing(self) -> bool:
         """True while a text box has the keyboard focus."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pygame
 import pygame_gui
-from pygame_gui.windows import UIFileDialog
 
 from gridsim.app import editor
 from gridsim.app.animation import Animation
@@ -19,6 +19,7 @@ from gridsim.app.draw import style
 from gridsim.app.draw.formulas import discounted_equation, prefix, return_equation
 from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
+from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
 from gridsim.app.i18n import language, t
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
@@ -84,6 +85,7 @@ class GridworldScene(ColumnsScene):
         self.drawn_text: list[pygame.Rect] = []  # screen boxes of the board's text, last frame
         self._dialog = None
         self._dialog_kind = ""
+        self._dialog_folder: Path | None = None  # where the last layout was opened or saved
         self.controller = TrainingController(
             "gridworld", Settings(algo="reinforce", stop_when_solved=False), factory
         )
@@ -341,24 +343,28 @@ class GridworldScene(ColumnsScene):
             self._open_dialog("open" if element is self.open_button else "save")
 
     def _open_dialog(self, kind: str) -> None:
+        """The modal layout dialog, where the last one was used (else the shipped layouts)."""
         if self._dialog is not None:
             self._dialog.kill()
         w, h = self.size
-        rect = pygame.Rect(0, 0, min(520, w - 40), min(420, h - 80))
+        rect = pygame.Rect(0, 0, min(640, w - 40), min(500, h - 80))
         rect.center = (w // 2, h // 2)
-        start = os.path.join(os.getcwd(), "my_layout.json" if kind == "save" else "")
-        self._dialog = UIFileDialog(
+        folder = self._dialog_folder or layouts_folder()
+        start = folder / "my_layout.json" if kind == "save" else folder
+        self._dialog = LayoutFileDialog(
             rect,
             self.manager,
-            window_title=t("Open a layout") if kind == "open" else t("Save the layout as"),
-            initial_file_path=start,
-            allow_existing_files_only=kind == "open",
-            allowed_suffixes={".json"},
+            title=t("Open a layout (*.json)")
+            if kind == "open"
+            else t("Save the layout as (*.json)"),
+            start=start,
+            save=kind == "save",
         )
         self._dialog_kind = kind
 
     def _on_path(self, path: str) -> None:
         kind, self._dialog = self._dialog_kind, None
+        self._dialog_folder = Path(path).parent
         if kind == "open":
             self.open_layout(path)
         else:
