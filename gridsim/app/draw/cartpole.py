@@ -37,12 +37,38 @@ def draw_cartpole(surface, rect: pygame.Rect, obs, x_threshold: float, half_leng
     length = 2 * half_length * scale
     theta = float(obs[2])
     width = max(6, int(0.1 * scale))
-    pole = pygame.Surface((width, max(2, int(length))), pygame.SRCALPHA)
-    pole.fill(style.POLE)
-    rotated = pygame.transform.rotozoom(pole, -math.degrees(theta), 1.0)  # smooth; theta > 0: right
-    middle = (pivot[0] + length / 2 * math.sin(theta), pivot[1] - length / 2 * math.cos(theta))
-    surface.blit(rotated, rotated.get_rect(center=(round(middle[0]), round(middle[1]))))
+    draw_pole(surface, pivot, length, width, theta)
     pygame.draw.circle(surface, style.TEXT, pivot, max(4, width // 2 + 1))
+
+
+def pole_corners(pivot, length: float, width: float, theta: float) -> list[tuple[float, float]]:
+    """The pole's four corners: ``length`` up from ``pivot``, tilted ``theta`` radians to
+    the right of vertical (theta > 0: leaning right, as in Gymnasium's CartPole)."""
+    ux, uy = math.sin(theta), -math.cos(theta)  # along the pole, upwards on screen
+    nx, ny = -uy * width / 2, ux * width / 2  # across it
+    x0, y0 = pivot
+    x1, y1 = x0 + ux * length, y0 + uy * length
+    return [(x0 + nx, y0 + ny), (x1 + nx, y1 + ny), (x1 - nx, y1 - ny), (x0 - nx, y0 - ny)]
+
+
+SUPERSAMPLE = 4
+"""The pole is drawn this many times larger, then scaled down smoothly: every edge pixel
+gets the share of the pole that covers it (anti-aliasing at any angle)."""
+
+
+def draw_pole(surface, pivot, length: float, width: float, theta: float) -> None:
+    """The pole, anti-aliased: a polygon drawn SUPERSAMPLE times larger on a transparent
+    surface and scaled down with smoothscale."""
+    corners = pole_corners(pivot, length, width, theta)
+    left = math.floor(min(x for x, _ in corners)) - 1
+    top = math.floor(min(y for _, y in corners)) - 1
+    w = math.ceil(max(x for x, _ in corners)) + 2 - left
+    h = math.ceil(max(y for _, y in corners)) + 2 - top
+    k = SUPERSAMPLE
+    big = pygame.Surface((w * k, h * k), pygame.SRCALPHA)
+    big.fill((*style.POLE, 0))  # transparent, but blending towards the pole's own colour
+    pygame.draw.polygon(big, style.POLE, [((x - left) * k, (y - top) * k) for x, y in corners])
+    surface.blit(pygame.transform.smoothscale(big, (w, h)), (left, top))
 
 
 def draw_action_bar(surface, rect: pygame.Rect, probs) -> None:
