@@ -59,3 +59,38 @@ def test_a_long_run_says_how_many_updates_each_point_covers():
     assert pygame.image.tobytes(surface, "RGB") != per_update  # legend and count differ
     legend = style.text("light: per 64 updates · dark: average of 640", 11, style.MUTED)
     assert legend.get_width() < rect.width
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 10**7), st.integers(120, 900))
+def test_x_ticks_are_round_counts_that_fit_the_axis(lo, span, width):
+    from gridsim.app.draw.plot import X_TICK_SPACING, x_tick_labels, x_ticks
+
+    hi = lo + span
+    ticks = x_ticks(lo, hi, width)
+    assert 1 <= len(ticks) <= max(2, width // X_TICK_SPACING)
+    assert ticks[0] >= lo and ticks[-1] <= hi
+    assert np.allclose(ticks, np.round(ticks))  # updates and steps are whole numbers
+    labels = x_tick_labels(ticks)
+    assert len(set(labels)) == len(labels) and all(len(s) <= 8 for s in labels)
+
+
+def test_x_tick_labels_read_like_a_person_would_write_them():
+    from gridsim.app.draw.plot import x_tick_labels, x_ticks
+
+    assert x_tick_labels(x_ticks(0, 200, 360)) == ["0", "50", "100", "150", "200"]
+    assert x_tick_labels(x_ticks(0, 2_000_000, 360))[:3] == ["0", "500k", "1M"]
+    assert x_tick_labels([10_000, 10_001]) == ["10000", "10001"]
+
+
+def test_the_returns_plot_draws_labelled_x_ticks_that_do_not_overlap():
+    from gridsim.app.draw.plot import draw_x_ticks
+
+    pygame.font.init()
+    surface = pygame.Surface((400, 300))
+    plot = pygame.Rect(46, 24, 340, 240)
+    for hi in (1, 7, 60, 999, 12345, 3_000_000):
+        boxes = draw_x_ticks(surface, plot, 0, hi)
+        assert boxes
+        assert all(a.right <= b.left for a, b in zip(boxes, boxes[1:], strict=False))
+        assert all(b.top >= plot.bottom for b in boxes)

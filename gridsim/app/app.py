@@ -19,6 +19,7 @@ from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager
+from gridsim.app.widgets import keep_tooltips_off
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
@@ -171,6 +172,7 @@ class App:
             return False
         self.manager.update(dt)
         self.scene.update(dt)
+        keep_tooltips_off(self.manager, self.scene.keep_clear())
         self.draw(self.screen)
         pygame.display.flip()
         self.collector.maybe_collect()

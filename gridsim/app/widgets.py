@@ -127,3 +127,30 @@ def is_checked(box: UICheckBox) -> bool:
 
 
 __all__ = ["Column", "labelled_entry", "is_checked", "select_option", "pygame_gui"]
+
+
+def keep_tooltips_off(manager, keep_clear) -> int:
+    """Move any open tooltip that would cover one of the ``keep_clear`` rectangles (a
+    validation message, the training status) to a free place: above its widget, else
+    below the rectangles it hid. pygame_gui puts a tooltip under its widget, which is
+    exactly where the message about that widget's bad value is. The number moved."""
+    keep_clear = [pygame.Rect(r) for r in keep_clear if r is not None and r.width and r.height]
+    if not keep_clear:
+        return 0
+    screen = pygame.Rect((0, 0), manager.get_root_container().get_size())
+    moved = 0
+    for element in manager.get_sprite_group().sprites():
+        tip = getattr(element, "tool_tip", None)
+        if tip is None or not tip.alive() or tip.rect.collidelist(keep_clear) < 0:
+            continue
+        above = tip.rect.copy()
+        above.bottom = element.rect.top - 2
+        below = tip.rect.copy()
+        below.top = max(r.bottom for r in keep_clear if tip.rect.colliderect(r)) + 2
+        for place in (above, below):
+            place.clamp_ip(screen)
+            if place.collidelist(keep_clear) < 0:
+                tip.set_position(place.topleft)
+                moved += 1
+                break
+    return moved

@@ -55,6 +55,56 @@ def tick_labels(ticks: np.ndarray) -> list[str]:
     return [f"{v:.{max(0, -step_digit)}f}" for v in ticks]
 
 
+def x_tick_labels(ticks) -> list[str]:
+    """Labels in few characters that still tell the ticks apart: 950, 500k, 1.5M (env
+    steps run to millions); k or M only where the tick step keeps two decimals exact."""
+    ticks = np.asarray(ticks, dtype=np.float64) + 0.0
+    step = float(np.min(np.diff(ticks))) if ticks.size > 1 else 0.0
+
+    def label(v: float) -> str:
+        for scale, suffix in ((1e6, "M"), (1e3, "k")):
+            if abs(v) >= scale and (step == 0 or step % (scale / 100) == 0):
+                return f"{v / scale:.2f}".rstrip("0").rstrip(".") + suffix
+        return f"{v:.0f}" if float(v).is_integer() else f"{v:.4g}"
+
+    return [label(float(v)) for v in ticks]
+
+
+X_TICK_SPACING = 64
+"""At least this many pixels between x-axis ticks (a label is at most ~5 characters)."""
+
+
+def x_ticks(lo: float, hi: float, width: int, whole: bool = True) -> np.ndarray:
+    """Round x-axis ticks in [lo, hi] (updates, env steps, ...), about one per
+    X_TICK_SPACING pixels of a ``width``-pixel axis; ``whole``: counts, so no 2.5."""
+    if not hi > lo:
+        return np.array([lo]) if np.isfinite(lo) else np.array([])
+    ticks = nice_ticks(lo, hi, max(2, width // X_TICK_SPACING))
+    if whole:
+        ticks = ticks[np.abs(ticks - np.round(ticks)) < 1e-9]
+    return ticks
+
+
+def draw_x_ticks(surface, plot: pygame.Rect, lo: float, hi: float, whole: bool = True) -> list:
+    """Ticks and labels under the x axis of ``plot`` spanning [lo, hi]; the label boxes
+    drawn (each centred on its tick, kept inside the plot's width, never overlapping)."""
+    drawn: list[pygame.Rect] = []
+    if not hi > lo:
+        return drawn
+    ticks = x_ticks(lo, hi, plot.width, whole)
+    for v, label in zip(ticks, x_tick_labels(ticks), strict=True):
+        x = plot.x + (v - lo) / (hi - lo) * plot.width
+        pygame.draw.line(surface, style.MUTED, (x, plot.bottom), (x, plot.bottom + 3))
+        image = style.text(label, 11, style.MUTED)
+        box = image.get_rect(midtop=(round(x), plot.bottom + 4))
+        box.clamp_ip(pygame.Rect(plot.x - 20, box.y, plot.width + 40, box.height))
+        if drawn and box.colliderect(drawn[-1].inflate(6, 0)):
+            continue
+        surface.blit(image, box)
+        drawn.append(box)
+    return drawn
+
+
 def draw_returns_plot(
     surface: pygame.Surface,
     rect: pygame.Rect,
@@ -75,7 +125,7 @@ def draw_returns_plot(
     style.blit_text(
         surface, t("mean return per update"), (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True
     )
-    plot = pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 46)
+    plot = pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 60)
     if plot.width < 20 or plot.height < 20:
         return
     n_updates = len(mean_returns) * stride if updates is None else updates
@@ -97,10 +147,14 @@ def draw_returns_plot(
         style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
+    # the x axis counts updates: point i of the (strided) series is update first + i*stride
+    last = float(n_updates)
+    first = last - (max(int(y.size), 1) - 1) * stride if y.size > 1 else 0.0
+    draw_x_ticks(surface, plot, first, max(last, first + 1))
     style.blit_text(
         surface,
         t("updates: {n}", n=n_updates),
-        (plot.right, plot.bottom + 3),
+        (plot.right, plot.bottom + 19),
         11,
         style.MUTED,
         anchor="topright",
@@ -130,7 +184,7 @@ def draw_returns_plot(
             legend = t("light: per update · dark: average of {w}", w=window)
         else:
             legend = t("light: per {k} updates · dark: average of {w}", k=stride, w=window * stride)
-        style.blit_text(surface, legend, (plot.x, plot.bottom + 3), 11, style.MUTED)
+        style.blit_text(surface, legend, (plot.x - 40, plot.bottom + 19), 11, style.MUTED)
 
 
 def forward_filled(y: np.ndarray) -> np.ndarray:

@@ -249,6 +249,7 @@ class TrainingPanel:
             for part in style.wrap(line, 13, rect.width)[:2]:
                 style.blit_text(surface, part, (rect.x, y), 13, color)
                 y += 18
+        self.status_text_rect = pygame.Rect(rect.x, rect.y, rect.width, y - rect.y)
         plot = pygame.Rect(rect.x, max(y + 6, rect.y + 62), rect.width, 0)
         plot.height = rect.bottom - plot.y
         if plot.height < 80:

@@ -34,6 +34,14 @@ class Scene:
     def close(self) -> None:  # pragma: no cover - interface
         pass
 
+    def keep_clear(self) -> list[pygame.Rect]:
+        """Screen rectangles of messages no tooltip may cover (see widgets.keep_tooltips_off):
+        the scene's own message and its training panel's status lines."""
+        rects = [getattr(self, "message_rect", None)]
+        panel = getattr(self, "panel", None)
+        rects.append(getattr(panel, "status_text_rect", None))
+        return [r for r in rects if r is not None]
+
 
 class ColumnsScene(Scene):
     """A scene with a left column of widgets (``self.left``) and a training panel."""

@@ -558,12 +558,14 @@ class GridworldScene(ColumnsScene):
         )
 
     def _draw_message(self, surface) -> None:
+        self.message_rect = None
         if not self.message:
             return
         x, y = 10, self.message_y
         for line in style.wrap(self.message, 13, LEFT_WIDTH - 20)[:3]:
             style.blit_text(surface, line, (x, y), 13, self.message_color)
             y += 16
+        self.message_rect = pygame.Rect(0, self.message_y, LEFT_WIDTH, y - self.message_y)
 
     def _draw_hint(self, surface) -> None:
         r = self.hint_rect
