@@ -183,3 +183,23 @@ def test_placed_labels_never_overlap_and_stay_inside(specs):
     # placed in order of priority: a label can only lose its spot to a more important one
     priorities = [p.label.priority for p in layout.placed]
     assert priorities == sorted(priorities)
+
+
+@pytest.mark.parametrize("world", WORLDS[:1] + WORLDS[-1:], ids=["tutorial", "generated"])
+def test_the_non_optimal_marks_add_no_text_and_move_none(world):
+    """i14's light marks on cells whose greedy action is not optimal yet: marks, not labels."""
+    pygame.font.init()
+    geo = grid.GridGeometry(0, 0, 90 if world.rows > 3 else 180, world.rows, world.cols)
+    n = world.n_states
+    rng = np.random.default_rng(0)
+    kwargs = dict(
+        pi=rng.dirichlet(np.ones(5), n),
+        best=((1,),) * n,
+        v_pi=rng.normal(size=n),
+        v_star=rng.normal(size=n),
+        action_values=rng.normal(size=(n, 5)),
+    )
+    plain = paint.paint_board(geo, world, **kwargs)
+    marked = paint.paint_board(geo, world, not_optimal=tuple(range(n)), **kwargs)
+    assert [tuple(b) for b in marked.boxes] == [tuple(b) for b in plain.boxes]
+    assert_apart(marked.boxes, geo.rect, "marked")
