@@ -3,22 +3,35 @@
 The file holds only tensors and plain Python values, so it loads with
 ``torch.load(..., weights_only=True)`` (no pickled code runs). Problems raise
 ``CheckpointError`` with a one-line message.
+
+Besides the learned modules, the algorithm, env, world, seed and hyper-parameters, a file
+keeps how far the run got (updates, env steps, its returns curve) and its policy history
+(agents.policy_history), so an agent opened in the app continues where it stopped and its
+past can be scrubbed through. Both are optional when reading: a file without them opens
+at update 0 with an empty history.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from agents.config import ConfigError, config_to_dict
+from agents.history import ReturnHistory
 from agents.learner import Run, build_config
+from agents.policy_history import PolicyHistory
 from agents.registry import ALGORITHMS, ENVS
 
 FORMAT = "gridsim-agent"
 VERSION = 1
+MAX_FILE_BYTES = 64 << 20
+"""An agent file is a few KB to a few MB (the policy history is capped at 4 MiB); anything
+bigger than this is not one of ours and is refused before it is read."""
 
 
 class CheckpointError(ValueError):
@@ -41,6 +54,14 @@ def save_agent(run: Run, path) -> None:
         "world": world_to_dict(run.world) if run.world is not None else None,
         "config": config_to_dict(run.config),
         "state_dicts": {name: m.state_dict() for name, m in run.agent.modules().items()},
+        "progress": {
+            "wall_s": run.wall_s,
+            "solved_at_steps": run.solved_at_steps,
+            "solved_at_s": run.solved_at_s,
+            "episode_returns": [float(x) for x in run.episode_returns],
+            "returns": run.returns.state(),
+        },
+        "history": _history_payload(run.policies),
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +80,15 @@ def read_agent(path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise CheckpointError(
+            f"{path}: {path.stat().st_size >> 20} MB is too big for an agent file "
+            f"(at most {MAX_FILE_BYTES >> 20} MB)"
+        )
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": we refuse anyway
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise CheckpointError(f"{path}: not a readable agent file ({first[:120]})") from None
@@ -80,11 +108,15 @@ def read_agent(path) -> dict:
 
 def load_agent(path) -> Run:
     """A Run rebuilt from an agent file (same algo, env, world and hyper-parameters) with its
-    learned parameters loaded."""
+    learned parameters, progress and policy history loaded."""
+    return run_from_payload(read_agent(path), str(path))
+
+
+def run_from_payload(payload: dict, path: str = "agent file") -> Run:
+    """The Run a checked payload (``read_agent``) describes, ready to train on."""
     from gridsim.layout import world_from_dict
     from gridsim.world import WorldError
 
-    payload = read_agent(path)
     try:
         world = world_from_dict(payload["world"], str(path)) if payload["world"] else None
         config = build_config(
@@ -92,17 +124,83 @@ def load_agent(path) -> Run:
             payload["env"],
             {k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()},
         )
-    except (WorldError, ConfigError, TypeError, AttributeError) as e:
+        seed = payload.get("seed", 0)
+        run = Run(payload["env"], payload["algo"], world=world, seed=seed, config=config)
+    except (WorldError, ConfigError, TypeError, AttributeError, ValueError) as e:
         raise CheckpointError(f"{path}: bad metadata ({e})") from None
-    run = Run(
-        payload["env"],
-        payload["algo"],
-        world=world,
-        seed=int(payload.get("seed", 0)),
-        config=config,
-    )
     restore_modules(run, payload["state_dicts"], str(path))
+    restore_progress(run, payload, str(path))
     return run
+
+
+def describe(payload: dict) -> str:
+    """What an agent file holds, in a few words: "ppo on the 3x3 gridworld, update 68"."""
+    world = payload.get("world")
+    where = (
+        f"the {world.get('rows')}x{world.get('cols')} gridworld"
+        if payload.get("env") == "gridworld" and isinstance(world, dict)
+        else str(payload.get("env"))
+    )
+    return f"{payload.get('algo')} on {where}, update {payload.get('updates', 0)}"
+
+
+def restore_progress(run: Run, payload: dict, source: str = "agent file") -> None:
+    """Put a saved run's counters, returns curve and policy history back into ``run``."""
+    try:
+        updates = int(payload.get("updates") or 0)
+        env_steps = int(payload.get("env_steps") or 0)
+        progress = payload.get("progress") or {}
+        returns = (
+            ReturnHistory.from_state(progress["returns"])
+            if "returns" in progress
+            else ReturnHistory()
+        )
+        history = _history_from_payload(payload.get("history"), run)
+        episode_returns = [float(x) for x in progress.get("episode_returns", [])]
+        wall_s = float(progress.get("wall_s", 0.0))
+        solved_at_steps = progress.get("solved_at_steps")
+        solved_at_s = progress.get("solved_at_s")
+    except (TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f"{source}: bad training progress ({e})") from None
+    if (
+        updates < 0
+        or env_steps < 0
+        or (returns.updates and returns.updates != updates)
+        or (history.updates and history.updates[-1] > updates)
+    ):
+        raise CheckpointError(f"{source}: bad training progress (counts do not add up)")
+    run.updates = updates
+    run.agent.collector.total_steps = env_steps
+    run.wall_s = wall_s
+    run.returns = returns
+    run.policies = history
+    run.episode_returns.extend(episode_returns)
+    run.solved = bool(payload.get("solved"))
+    run.solved_at_steps = None if solved_at_steps is None else int(solved_at_steps)
+    run.solved_at_s = None if solved_at_s is None else float(solved_at_s)
+
+
+def _history_payload(history: PolicyHistory) -> dict:
+    state = history.state()
+    state["layers"] = [torch.from_numpy(np.ascontiguousarray(x)) for x in state["layers"]]
+    return state
+
+
+def _history_from_payload(state, run: Run) -> PolicyHistory:
+    """The saved policy history, checked against the shapes of ``run``'s own policy."""
+    if state is None:
+        return PolicyHistory()
+    if not isinstance(state, dict) or not all(
+        isinstance(x, torch.Tensor) for x in state.get("layers", [])
+    ):
+        raise ValueError("bad policy history")
+    layers = [x.detach().to(torch.float32).numpy() for x in state["layers"]]
+    history = PolicyHistory.from_state({**state, "layers": layers})
+    if history.updates:
+        shapes = [tuple(a.shape) for a in run.policy_arrays()]
+        if [tuple(x.shape[1:]) for x in layers] != shapes:
+            raise ValueError("the policy history does not fit this agent's policy")
+    return history
 
 
 def restore_modules(run: Run, state_dicts: dict, source: str = "agent file") -> None:

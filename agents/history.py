@@ -62,6 +62,47 @@ class ReturnHistory:
         self._counts = [c[i] + c[i + 1] for i in range(0, len(c), 2)]
         self.stride *= 2
 
+    # ----- files (agents.checkpoint saves a run's curve with its agent) -----
+    def state(self) -> dict:
+        """Plain values that ``from_state`` turns back into this history."""
+        return {
+            "capacity": self.capacity,
+            "stride": self.stride,
+            "updates": self.updates,
+            "last": self.last,
+            "sums": list(self._sums),
+            "counts": list(self._counts),
+            "pending": [self._pending_sum, self._pending_count, self._pending_updates],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> ReturnHistory:
+        """The history ``state()`` described; ValueError when it does not hold together."""
+        try:
+            history = cls(int(state["capacity"]))
+            history.stride = int(state["stride"])
+            history.updates = int(state["updates"])
+            history.last = float(state["last"])
+            history._sums = [float(x) for x in state["sums"]]
+            history._counts = [int(x) for x in state["counts"]]
+            pending_sum, pending_count, pending_updates = state["pending"]
+            history._pending_sum = float(pending_sum)
+            history._pending_count = int(pending_count)
+            history._pending_updates = int(pending_updates)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"bad returns history ({e})") from None
+        points = len(history._sums)
+        if (
+            history.stride < 1
+            or history.stride & (history.stride - 1)
+            or points != len(history._counts)
+            or points >= 2 * history.capacity
+            or not 0 <= history._pending_updates < history.stride
+            or history.updates != points * history.stride + history._pending_updates
+        ):
+            raise ValueError("bad returns history (its counts do not add up)")
+        return history
+
 
 class MetricHistory:
     """Several per-update metrics downsampled together, by ReturnHistory's rule (each point

@@ -17,6 +17,7 @@ import torch
 from agents.config import ConfigError, with_overrides
 from agents.envs import CartPoleVecEnv, GridVecEnv
 from agents.history import MetricHistory, ReturnHistory
+from agents.policy_history import PolicyHistory
 from agents.registry import (
     CARTPOLE_SOLVED_RETURN,
     CARTPOLE_SOLVED_WINDOW,
@@ -94,6 +95,8 @@ class Run:
         """Mean return per update (nan if no episode ended), downsampled on long runs."""
         self.metrics = MetricHistory(METRICS)
         """Every metric of the app's plot selector, per update, downsampled on long runs."""
+        self.policies = PolicyHistory()
+        """The policy after past updates (every one early on, thinning out later)."""
         self.solved = False
         self.solved_at_steps: int | None = None
         self.solved_at_s: float | None = None
@@ -132,7 +135,13 @@ class Run:
             self.solved = True
             self.solved_at_steps = self.env_steps
             self.solved_at_s = self.wall_s
+        self.policies.append(self.updates, self.policy_arrays())
         return result
+
+    def policy_arrays(self) -> tuple[np.ndarray, ...]:
+        """The policy as numpy arrays: (pi[S, A],) on the gridworld, the MLP's weights on
+        CartPole (what agents.policy_history keeps)."""
+        return (self.pi(),) if self.world is not None else self.policy_weights()
 
     def recent_mean_return(self, window: int = CARTPOLE_SOLVED_WINDOW) -> float:
         """Mean of the last ``window`` finished episodes' returns (nan before the first)."""

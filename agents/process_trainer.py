@@ -19,6 +19,7 @@ import queue
 import threading
 from dataclasses import replace
 
+from agents.agent_file import AgentFileReport
 from agents.registry import check_algorithm, check_env
 from agents.trainer import Snapshot, empty_snapshot
 
@@ -68,6 +69,20 @@ class ProcessTrainer:
     def set_delay(self, seconds: float) -> None:
         self._delay = max(0.0, float(seconds))
         self._send("set_delay", self._delay, launch=False)
+
+    def open_agent(self, path, token: int = 0) -> None:
+        self._send("open_agent", str(path), int(token))
+
+    def save_agent(self, path, token: int = 0) -> None:
+        if self._process is None:  # nothing has trained: answer here, not in a new child
+            message = "nothing to save yet: train first"
+            report = AgentFileReport(int(token), "save", False, str(path), message)
+            self._latest = replace(self._latest, agent_file=report)
+            return
+        self._send("save_agent", str(path), int(token))
+
+    def show_update(self, update: int | None) -> None:
+        self._send("show_update", update, launch=False)
 
     def latest(self) -> Snapshot:
         return self._latest

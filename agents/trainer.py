@@ -12,10 +12,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
+from agents.agent_file import AgentFileReport
+from agents.policy_history import Timeline
 from agents.registry import check_algorithm, check_env
 from gridsim.inspection import Inspection
 from gridsim.progress import Progress
@@ -87,6 +90,11 @@ class Snapshot:
     progress: Progress | None = None
     """Gridworld: optimal states k / N, the greedy policy's value gap and the states not yet
     optimal (gridsim.progress), after the last update; None on CartPole or before it."""
+    timeline: Timeline | None = None
+    """The updates whose policy is kept (agents.policy_history), and the one the UI asked to
+    see with ``show_update`` (None: the live policy)."""
+    agent_file: AgentFileReport | None = None
+    """The outcome of the last ``open_agent`` / ``save_agent`` command."""
 
 
 def _read_only(array: np.ndarray | None) -> np.ndarray | None:
@@ -146,6 +154,9 @@ class Trainer:
         self._thread_lock = threading.Lock()
         self._delay = 0.0
         self._stopping = threading.Event()
+        self._history = None  # the published run's PolicyHistory (read by show_update)
+        self._shown: int | None = None
+        self._report: AgentFileReport | None = None
         self._latest = self._empty_snapshot("idle", "ready")
 
     # ----- commands (UI thread) -----
@@ -175,6 +186,28 @@ class Trainer:
     def set_delay(self, seconds: float) -> None:
         """Sleep this long between updates (to watch slowly); 0 is full speed."""
         self._delay = max(0.0, float(seconds))
+
+    def open_agent(self, path, token: int = 0) -> None:
+        """Replace the run by the agent in ``path`` (an ``agent.pt``): its algorithm, world,
+        seed, hyper-parameters, policy, progress and history; then paused. The outcome comes
+        back as the snapshot's ``agent_file`` report; a file for another env is refused."""
+        self._send(("open_agent", str(path), int(token)))
+
+    def save_agent(self, path, token: int = 0) -> None:
+        """Write the current run to ``path`` (the format ``train`` writes), between updates."""
+        self._send(("save_agent", str(path), int(token)))
+
+    def show_update(self, update: int | None) -> None:
+        """Publish the kept policy nearest ``update`` in the snapshot's ``timeline`` (None: stop).
+
+        Answered at once from any thread, not queued behind an update: scrubbing must
+        follow the mouse, and a CartPole update can take a few hundred milliseconds. It only
+        reads the history, which has its own lock.
+        """
+        self._shown = None if update is None else int(update)
+        history = self._history
+        if history is not None:
+            self._latest = replace(self._latest, timeline=history.timeline(self._shown))
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop the thread and wait for it (at most ``timeout`` seconds)."""
@@ -259,6 +292,10 @@ class Trainer:
         if command == "reset":
             keep = "running" if status == "running" else "paused"
             return self._build(None, keep_policy=False, status=keep, old=run)
+        if isinstance(command, tuple) and command[0] == "open_agent":
+            return self._open(run, status, *command[1:])
+        if isinstance(command, tuple) and command[0] == "save_agent":
+            return self._save(run, status, *command[1:])
         if isinstance(command, tuple) and command[0] == "world":
             _, world, keep_policy = command
             if self.env != "gridworld":
@@ -267,6 +304,60 @@ class Trainer:
             keep = "running" if status == "running" else "paused"
             return self._build(run, keep_policy=keep_policy, status=keep, old=run)
         return run, status, f"unknown command {command!r}"
+
+    def _open(self, run, status: str, path: str, token: int):
+        """The open_agent command: (run, status, message)."""
+        from agents.checkpoint import CheckpointError, describe, read_agent, run_from_payload
+        from agents.config import config_to_dict
+
+        name = Path(path).name
+        try:
+            payload = read_agent(path)
+            if payload["env"] != self.env:
+                message = f"{name} holds {describe(payload)}: a {payload['env']} agent"
+                self._report = AgentFileReport(token, "open", False, path, message, payload["env"])
+                return run, status, message
+            opened = run_from_payload(payload, name)
+        except CheckpointError as e:
+            self._report = AgentFileReport(token, "open", False, path, str(e))
+            return run, status, str(e)
+        except Exception as e:  # noqa: BLE001 - a file must never take the trainer down
+            message = f"{name}: could not open ({_describe(e)})"
+            self._report = AgentFileReport(token, "open", False, path, message)
+            return run, status, message
+        if run is not None:
+            run.close()
+        opened.agent.collector.interrupt = self._stopping
+        self.algo, self.world, self.seed = opened.algo, opened.world, opened.seed
+        self.overrides = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in config_to_dict(opened.config).items()
+        }
+        self._shown = None
+        message = f"opened {name}: {describe(payload)}"
+        self._report = AgentFileReport(
+            token, "open", True, path, message, opened.env_name, opened.seed
+        )
+        return opened, "paused", message
+
+    def _save(self, run, status: str, path: str, token: int):
+        """The save_agent command: (run, status, message)."""
+        from agents.checkpoint import save_agent
+
+        name = Path(path).name
+        if run is None:
+            message = "nothing to save yet: train first"
+            self._report = AgentFileReport(token, "save", False, path, message)
+            return run, status, message
+        try:
+            save_agent(run, path)
+        except OSError as e:
+            message = f"could not save {name}: {e.strerror or e}"
+            self._report = AgentFileReport(token, "save", False, path, message, run.env_name)
+            return run, status, message
+        message = f"saved {name} (update {run.updates})"
+        self._report = AgentFileReport(token, "save", True, path, message, run.env_name, run.seed)
+        return run, status, message
 
     def _build(self, previous, *, keep_policy: bool, status: str, old=None):
         """A fresh Run (optionally carrying over the previous policy): (run, status, message)."""
@@ -310,12 +401,17 @@ class Trainer:
 
     # ----- snapshots -----
     def _empty_snapshot(self, status: str, message: str) -> Snapshot:
-        return empty_snapshot(self.algo, self.env, self.world, status, message)
+        return replace(
+            empty_snapshot(self.algo, self.env, self.world, status, message),
+            agent_file=self._report,
+        )
 
     def _publish(self, run, status: str, message: str) -> None:
         if run is None:
+            self._history = None
             self._latest = self._empty_snapshot(status, message)
             return
+        self._history = run.policies
         last = run.last
         from agents.config import config_to_dict
 
@@ -349,6 +445,8 @@ class Trainer:
             ),
             inspection=Inspection(run.inspection(), run.metrics.series()),
             progress=run.progress,
+            timeline=run.policies.timeline(self._shown),
+            agent_file=self._report,
         )
 
 

@@ -10,12 +10,17 @@ from the target as it does in real training.
 
 from __future__ import annotations
 
+import json
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 
+from agents.agent_file import AgentFileReport
 from agents.history import ReturnHistory
+from agents.policy_history import PolicyHistory
 from agents.trainer import Snapshot
+from gridsim.layout import world_from_dict, world_to_dict
 from gridsim.progress import ProgressTracker
 from gridsim.solvers import optimal_values
 from gridsim.trajectory import sample_trajectory
@@ -49,11 +54,14 @@ class FakeTrainer:
         self.delay = 0.0
         self.stopped = False
         self._tracker: ProgressTracker | None = None
+        self.shown: int | None = None
+        self.report: AgentFileReport | None = None
         self._fresh()
 
     def _fresh(self) -> None:
         self.update = 0
         self.returns = ReturnHistory()
+        self.policies = PolicyHistory()
         self.recent: deque[float] = deque(maxlen=1000)
         self.logits = np.zeros((self.world.n_states, N_ACTIONS))
         hidden = 8
@@ -107,6 +115,48 @@ class FakeTrainer:
         self.calls.append(("set_delay", seconds))
         self.delay = seconds
 
+    def show_update(self, update):
+        self.calls.append(("show_update", update))
+        self.shown = update
+
+    def save_agent(self, path, token=0):
+        """A fake agent file: JSON with the env, algo, world size, update and logits (the real
+        trainer writes agent.pt with torch; this keeps UI tests torch-free and fast)."""
+        self.calls.append(("save_agent", path, token))
+        data = {
+            "fake_agent": 1,
+            "env": self.env,
+            "algo": self.algo,
+            "update": self.update,
+            "world": world_to_dict(self.world),
+            "logits": self.logits.tolist(),
+        }
+        Path(path).write_text(json.dumps(data), encoding="utf-8")
+        self.report = AgentFileReport(token, "save", True, str(path), f"saved {Path(path).name}")
+
+    def open_agent(self, path, token=0):
+        self.calls.append(("open_agent", path, token))
+        name = Path(path).name
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            assert data["fake_agent"] == 1
+        except (OSError, ValueError, KeyError, AssertionError):
+            message = f"{name}: not a GridSim agent file"
+            self.report = AgentFileReport(token, "open", False, str(path), message)
+            return
+        if data["env"] != self.env:
+            message = f"{name} holds a {data['env']} agent"
+            self.report = AgentFileReport(token, "open", False, str(path), message, data["env"])
+            return
+        self.algo = data["algo"]
+        if self.env == "gridworld":
+            self.world = world_from_dict(data["world"], name)
+        self._fresh()
+        self.logits = np.array(data["logits"])
+        self.update = data["update"]
+        self.status = "paused"
+        self.report = AgentFileReport(token, "open", True, str(path), f"opened {name}", self.env)
+
     # --- the published state ------------------------------------------------------
     def _update(self) -> None:
         if self.status == "failed":
@@ -135,6 +185,12 @@ class FakeTrainer:
     def _record(self, mean_return: float) -> None:
         self.returns.append(mean_return)
         self.recent.append(mean_return)
+        arrays = (self._pi(),) if self.env == "gridworld" else self.weights
+        self.policies.append(self.update, arrays)
+
+    def _pi(self) -> np.ndarray:
+        z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
 
     def latest(self) -> Snapshot:
         if self.status == "running":
@@ -143,8 +199,7 @@ class FakeTrainer:
         trajectories: tuple = ()
         progress = None
         if self.env == "gridworld":
-            z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
-            pi = z / z.sum(axis=1, keepdims=True)
+            pi = self._pi()
             pi.setflags(write=False)
             trajectories = (sample_trajectory(self.world, pi, rng=self.rng),)
             if self.update:
@@ -171,6 +226,8 @@ class FakeTrainer:
             env=self.env,
             world=self.world if self.env == "gridworld" else None,
             progress=progress,
+            timeline=self.policies.timeline(self.shown),
+            agent_file=self.report,
         )
 
 

@@ -65,6 +65,7 @@ class TrainingController:
         self.trainer = None
         self.error = ""
         self._world: World | None = None
+        self._token = 0
 
     # --- commands -------------------------------------------------------------------
     def run(self) -> None:
@@ -102,6 +103,37 @@ class TrainingController:
         self.settings.delay = seconds
         if self.trainer is not None:
             self._call("set_delay", seconds)
+
+    def open_agent(self, path) -> int:
+        """Ask the trainer (made if needed) to open the agent file ``path``; the token its
+        report (the snapshot's ``agent_file``) will carry, or 0 when nothing was sent."""
+        if self.trainer is None and not self._make():
+            return 0
+        self._token += 1
+        self._call("open_agent", str(path), self._token)
+        return self._token
+
+    def save_agent(self, path) -> int:
+        """Ask the trainer to save its run to ``path``; the report's token (0: no trainer)."""
+        if self.trainer is None:
+            return 0
+        self._token += 1
+        self._call("save_agent", str(path), self._token)
+        return self._token
+
+    def show_update(self, update: int | None) -> None:
+        """Ask for the kept policy nearest ``update`` in the snapshot's timeline (None: live)."""
+        if self.trainer is not None:
+            self._call("show_update", update)
+
+    def adopt(self, *, algo: str, seed: int, overrides: dict, world: World | None) -> None:
+        """Take over the settings of an agent the trainer opened, keeping the trainer (unlike
+        ``configure``, which starts over): a later Reset or new trainer uses them too."""
+        self.settings.algo = algo
+        self.settings.seed = seed
+        self.settings.overrides = dict(overrides)
+        if world is not None:
+            self._world = world
 
     def configure(self, *, algo: str | None = None, seed: int | None = None, overrides=None):
         """New settings: the current trainer (if any) is stopped and the next Run starts over."""
