@@ -351,8 +351,9 @@ class Trainer:
             return run, status, message
         try:
             save_agent(run, path)
-        except OSError as e:
-            message = f"could not save {name}: {e.strerror or e}"
+        except Exception as e:  # noqa: BLE001 - OSError, a folder in the way, ...: never fatal
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else _describe(e)
+            message = f"could not save {name}: {reason}"
             self._report = AgentFileReport(token, "save", False, path, message, run.env_name)
             return run, status, message
         message = f"saved {name} (update {run.updates})"

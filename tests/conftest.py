@@ -11,6 +11,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 # the user's remembered settings (e.g. language = zh) must not leak into tests, nor tests
 # overwrite them
 os.environ["GRIDSIM_CONFIG"] = os.path.join(tempfile.mkdtemp(prefix="gridsim-tests-"), "s.json")
+# recordings made with the R key go to the recordings folder: a temporary one, not ~/Videos
+os.environ["GRIDSIM_RECORDINGS"] = tempfile.mkdtemp(prefix="gridsim-recordings-")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

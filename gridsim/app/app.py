@@ -7,6 +7,7 @@ headless mode drive the very same loop by posting pygame events between frames.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 from gridsim.app import language as app_language
 from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
+from gridsim.app.panels.recording import RecordingControls
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager
 from gridsim.app.widgets import keep_tooltips_off
@@ -101,6 +103,7 @@ class App:
                 tool_tip_text=f"Ctrl+{i + 1}",
                 object_id="#tab",
             )
+        self.recording = RecordingControls(self.manager, 130 + len(TABS) * 136 + 10)
         self.language_buttons = {}
         for code, name in LANGUAGES:
             self.language_buttons[code] = UIButton(
@@ -124,6 +127,7 @@ class App:
             button.select() if c == code else button.unselect()
         for scene in self.scenes.values():
             scene.panel.relabel()
+        self.recording.relabel()
 
     @property
     def scene(self):
@@ -173,7 +177,13 @@ class App:
         self.manager.update(dt)
         self.scene.update(dt)
         keep_tooltips_off(self.manager, self.scene.keep_clear())
+        self._follow_agent_redirect()
+        self.recording.update()
         self.draw(self.screen)
+        recorder = self.recording.recorder
+        if recorder.recording:
+            recorder.capture(self.screen, self.scene.record_rects(self.recording.with_plot), dt)
+        self.recording.draw_notice(self.screen)  # after the capture: never in the video
         pygame.display.flip()
         self.collector.maybe_collect()
         self.frames += 1
@@ -201,8 +211,13 @@ class App:
                 if event.ui_element is button:
                     self.set_language(code)
                     return
-        if consumed and event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+            if event.ui_element is self.recording.button:
+                self.toggle_recording()
+                return
+        if self.recording.handle_event(event):
             return
+        if consumed and event.type == pygame.MOUSEBUTTONDOWN:
+            return  # (a button-up always reaches the scene: a drag may end over a widget)
         if event.type in (pygame.KEYDOWN, pygame.KEYUP) and self.typing():
             return  # the keys belong to a text box
         if event.type == pygame.KEYDOWN and self.modal_open():
@@ -215,14 +230,18 @@ class App:
 
     def shortcut(self, key: int, mod: int) -> bool:
         """The keyboard's way to the buttons (their tooltips name the keys): Space runs or
-        pauses, S steps, Ctrl+R resets, Ctrl+O / Ctrl+S open / save a layout, Ctrl+1..3
-        switch tabs, Ctrl+Q quits. True when ``key`` was one of them."""
+        pauses, S steps, Ctrl+R resets, Ctrl+O / Ctrl+S open / save a layout, Ctrl+Shift+O /
+        Ctrl+Shift+S open / save an agent, R records, Ctrl+1..3 switch tabs, Ctrl+Q quits.
+        True when ``key`` was one of them."""
         ctrl = bool(mod & pygame.KMOD_CTRL)
         if ctrl and key == pygame.K_q:
             self.running = False
             return True
         if ctrl and key in TAB_KEYS:
             self.switch(TAB_KEYS[key])
+            return True
+        if key == pygame.K_r and not ctrl:
+            self.toggle_recording()
             return True
         panel, scene = self.scene.panel, self.scene
         if key == pygame.K_SPACE and not ctrl:
@@ -232,6 +251,9 @@ class App:
             button = getattr(panel, "step", None)
         elif key == pygame.K_r and ctrl:
             button = getattr(panel, "reset", None)
+        elif key in (pygame.K_o, pygame.K_s) and ctrl and mod & pygame.KMOD_SHIFT:
+            files = getattr(panel, "agent_files", None)
+            button = getattr(files, "open_button" if key == pygame.K_o else "save_button", None)
         elif key in (pygame.K_o, pygame.K_s) and ctrl:
             button = getattr(scene, "open_button" if key == pygame.K_o else "save_button", None)
         else:
@@ -246,6 +268,47 @@ class App:
         """True while a blocking window (the layout file dialog) is open."""
         stack = self.manager.get_window_stack().get_full_stack()
         return any(getattr(w, "is_blocking", False) and w.alive() for w in stack)
+
+    # --- agent files ---------------------------------------------------------------
+    def open_agent(self, path) -> None:
+        """Open an agent file in the current tab (the Gridworld tab from the Demos tab); a
+        file for the other env moves on to that tab by itself."""
+        if getattr(self.scene.panel, "agent_files", None) is None:
+            self.switch("gridworld")
+        self.scene.panel.agent_files.open(path)
+
+    def _follow_agent_redirect(self) -> None:
+        """The file just opened holds an agent for the other env: open it in that tab."""
+        files = getattr(self.scene.panel, "agent_files", None)
+        if files is None or files.redirect is None:
+            return
+        env, path = files.redirect
+        files.redirect = None
+        if env in self.scenes and env != self.current:
+            self.switch(env)
+            self.scene.panel.agent_files.open(path)
+
+    # --- recording -----------------------------------------------------------------
+    def record_label(self) -> str:
+        """What a recording's default file name says it shows: the tab, or the demo."""
+        if self.current == "demos" and getattr(self.scene, "demo", None) is not None:
+            return f"demo-{self.scene.demo.key}"
+        return self.current
+
+    def toggle_recording(self) -> None:
+        """Record / Stop (the button and the R key): into the recordings folder."""
+        self.recording.toggle(self.record_label(), self.language)
+
+    def start_recording(self, path) -> bool:
+        """Record from the next frame on into ``path`` (.gif or .mp4), as --record does."""
+        return self.recording.start(path)
+
+    def finish_recording(self, timeout: float = 120.0):
+        """Stop recording and wait until the file is written; the RecordingResult (None if
+        nothing was recording)."""
+        result = self.recording.recorder.stop(wait=True, timeout=timeout)
+        self.recording.update()
+        return result
 
     def typing(self) -> bool:
         """True while a text box has the keyboard focus."""
@@ -275,6 +338,11 @@ class App:
         """Stop every trainer and close the window: all trainers are told to stop at once,
         then waited for together for at most ``timeout`` seconds (their threads are daemons,
         so a long update in flight cannot hold the process open)."""
+        cancelled = self.recording.cancel()
+        if cancelled:
+            print(cancelled, file=sys.stderr)
+        elif self.recording.recorder.busy:  # Stop was pressed: let the file be finished
+            self.recording.recorder.stop(wait=True, timeout=30.0)
         pending = [scene.panel.controller.request_stop() for scene in self.scenes.values()]
         deadline = time.perf_counter() + timeout
         for trainer in pending:

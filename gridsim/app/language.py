@@ -27,6 +27,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "assets" / "translations"
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 LANGUAGE_BUTTON = "#language"  # theme id of the English / 中文 buttons (CJK font always)
+RECORD_BUTTON = "#record"  # the Record button: its ● and ■ are not in Noto Sans (Latin)
 CJK_FONT = {
     "name": "noto_sans_sc",
     "regular_resource": {"package": "pygame_gui.data", "resource": "NotoSansSC-Regular.otf"},
@@ -76,6 +77,7 @@ def zh_font_theme(theme_path: Path = THEME) -> dict:
     size = {k: v for k, v in _first_font(tab).items() if k in ("size", "bold")}
     tab["font"] = [{**size, **CJK_FONT, "locale": code} for code in ("en", "zh")]
     overlay[LANGUAGE_BUTTON] = tab
+    overlay[RECORD_BUTTON] = dict(tab)
     return overlay
 
 

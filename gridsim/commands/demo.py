@@ -24,6 +24,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--screenshot", metavar="PATH", help="save the last frame as a PNG")
     p.add_argument("--lang", choices=("en", "zh"), help="language (default: the remembered one)")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
+    from gridsim.commands.gui import add_record_arguments
+
+    add_record_arguments(p)
 
 
 def list_demos(lang: str) -> str:
@@ -76,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"error: --size expects WxH like 1280x800, got {args.size!r}", file=sys.stderr)
         return 2
+    if args.record:
+        from gridsim.commands.gui import check_record_path
+
+        if problem := check_record_path(args.record):
+            print(problem, file=sys.stderr)
+            return 2
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
@@ -91,8 +100,11 @@ def run(args: argparse.Namespace) -> int:
         remember=args.lang is None,
         fixed_dt=1 / 30 if args.headless else None,
     )
+    code = 0
     try:
-        app.run(args.frames)
+        from gridsim.commands.gui import record_and_run
+
+        code = record_and_run(app, args)
         if args.screenshot:
             app.screenshot(args.screenshot)
             print(f"saved {args.screenshot}")
@@ -103,4 +115,4 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         app.close()
-    return 0
+    return code

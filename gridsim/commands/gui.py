@@ -34,6 +34,61 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)"
     )
+    p.add_argument(
+        "--agent",
+        metavar="FILE",
+        help="open a trained agent (an agent.pt from `train` or Save agent…): its algorithm, "
+        "world, policy and history",
+    )
+    add_record_arguments(p)
+
+
+def add_record_arguments(p: argparse.ArgumentParser) -> None:
+    """--record / --record-plot, shared with `python main.py demo`."""
+    p.add_argument(
+        "--record",
+        metavar="PATH",
+        help="record the central view into PATH (.gif or .mp4) until the app quits "
+        "(with --frames N, for N frames) and save it",
+    )
+    p.add_argument(
+        "--record-plot", action="store_true", help="record the returns plot beside the view"
+    )
+
+
+def check_record_path(path) -> str | None:
+    """None when --record PATH can be written, else the error line (before the app starts)."""
+    from gridsim.app.recorder import RecordingError, check_output
+
+    try:
+        check_output(path)
+    except RecordingError as e:
+        return f"error: --record {e}"
+    return None
+
+
+def record_and_run(app, args) -> int:
+    """Run the app (for --frames frames) while recording into --record, then save: 0, or 1
+    with one line when the recording failed. Ctrl+C cancels it (nothing is saved)."""
+    if args.record:
+        if args.record_plot:
+            app.recording.choose(f"{app.recording.fmt}+plot")
+        if not app.start_recording(args.record):
+            print(f"error: --record {app.recording.notice}", file=sys.stderr)
+            return 1
+    app.run(args.frames)
+    if not args.record:
+        return 0
+    result = app.finish_recording()
+    if result is None or not result.ok:
+        error = result.error if result is not None else "the recording did not finish"
+        print(f"error: recording failed: {error}", file=sys.stderr)
+        return 1
+    from gridsim.app.recorder import size_text
+
+    w, h = result.size
+    print(f"saved {result.path} ({result.frames} frames, {w}x{h}, {size_text(result.bytes)})")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +114,19 @@ def run(args: argparse.Namespace) -> int:
         except LayoutError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+    if args.agent:
+        if args.layout or args.algo:
+            print(
+                "error: --agent brings its own world and algorithm; drop --layout and --algo",
+                file=sys.stderr,
+            )
+            return 2
+        if not os.path.isfile(args.agent):
+            print(f"error: --agent {args.agent}: no such file", file=sys.stderr)
+            return 2
+    if args.record and (problem := check_record_path(args.record)):
+        print(problem, file=sys.stderr)
+        return 2
     if args.algo:
         from gridsim.app.trainer_link import algorithms
 
@@ -71,13 +139,25 @@ def run(args: argparse.Namespace) -> int:
 
     from gridsim.app.app import App
 
-    app = App((w, h), scene=args.scene, world=world, lang=args.lang, remember=args.lang is None)
+    app = App(
+        (w, h),
+        scene=args.scene,
+        world=world,
+        lang=args.lang,
+        remember=args.lang is None,
+        # a headless recording advances the app by 1/30 s a frame: the video's length and
+        # frame count follow from --frames, not from how busy the machine is
+        fixed_dt=1 / 30 if args.headless and args.record else None,
+    )
+    code = 0
     try:
         if args.algo:
             panel = app.scene.panel
             panel.choose_algo(args.algo)
             panel.controller.run()
-        app.run(args.frames)
+        if args.agent:
+            app.open_agent(args.agent)
+        code = record_and_run(app, args)
         if args.screenshot:
             app.screenshot(args.screenshot)
             print(f"saved {args.screenshot}")
@@ -85,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         app.close()
-    return 0
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,6 +105,12 @@ def draw_x_ticks(surface, plot: pygame.Rect, lo: float, hi: float, whole: bool =
     return drawn
 
 
+def plot_area(rect: pygame.Rect) -> pygame.Rect:
+    """The axes' inside within a plot drawn in ``rect`` (what lies left of it: the tick
+    labels; above: the title; below: the legend). The timeline lines up with its x range."""
+    return pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 60)
+
+
 def draw_returns_plot(
     surface: pygame.Surface,
     rect: pygame.Rect,
@@ -125,7 +131,7 @@ def draw_returns_plot(
     style.blit_text(
         surface, t("mean return per update"), (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True
     )
-    plot = pygame.Rect(rect.x + 46, rect.y + 24, rect.width - 56, rect.height - 60)
+    plot = plot_area(rect)
     if plot.width < 20 or plot.height < 20:
         return
     n_updates = len(mean_returns) * stride if updates is None else updates

@@ -10,8 +10,11 @@ import pygame
 import pygame_gui
 
 from gridsim.app.draw import style
-from gridsim.app.draw.plot import draw_returns_plot
+from gridsim.app.draw.plot import draw_returns_plot, plot_area
 from gridsim.app.i18n import language, t, translate_message
+from gridsim.app.panels.agent_files import AgentFiles
+from gridsim.app.panels.timeline import HEIGHT as TIMELINE_HEIGHT
+from gridsim.app.panels.timeline import Timeline
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController
 from gridsim.app.widgets import Column, labelled_entry, select_option
@@ -47,7 +50,15 @@ class TrainingPanel:
     """Widgets in the right column plus the status and plot drawn below them."""
 
     def __init__(
-        self, manager, env: str, algos, controller: TrainingController, *, uses_hidden: bool
+        self,
+        manager,
+        env: str,
+        algos,
+        controller: TrainingController,
+        *,
+        uses_hidden: bool,
+        agent_files: bool = False,
+        timeline: bool = False,
     ):
         self.manager = manager
         self.env = env
@@ -56,14 +67,22 @@ class TrainingPanel:
         self.snapshot = None
         self.field_error = ""
         self.reference: tuple[float, str] | None = None  # (value, key of REFERENCE_LABELS)
+        self.base_overrides: dict = {}
+        """Hyper-parameters of an opened agent that have no box (kept when a box changes)."""
         self._plot_key = None
         self._plot_data = None
         self._plot_time = 0.0
         self._plot_surface: pygame.Surface | None = None
+        self.plot_rect: pygame.Rect | None = None
+        """Where the plot was last drawn (a recording may show it beside the view)."""
+        self.timeline = Timeline(controller) if timeline else None
 
         col = Column(manager, pygame.Rect(0, 0, WIDTH, CONTROLS_HEIGHT))
         self.column = col
         col.heading("Training")
+        self.agent_files = (
+            AgentFiles(manager, col.container, env, controller, col.width) if agent_files else None
+        )
         algo = controller.settings.algo
         self.algo = col.dropdown(list(algos), algo if algo in algos else algos[0], 0, col.width)
         self.algo.set_tooltip("the policy-gradient algorithm (changing it starts over)")
@@ -139,12 +158,36 @@ class TrainingPanel:
 
     def choose_algo(self, algo: str) -> None:
         """Switch algorithm (from the drop-down, a demo or --algo): widgets and trainer agree."""
+        self.base_overrides = {}
         select_option(self.algo, (algo, algo))
         self.controller.configure(algo=algo)
         self._batch_placeholder()
         self.batch.set_text("")
         self._applied["batch"] = ""
         self._apply_entries(force=True)
+
+    def adopt(self, snapshot) -> None:
+        """Show an opened agent's algorithm, hyper-parameters and seed in the widgets, and make
+        them the settings, keeping the trainer that opened it (no start-over)."""
+        hyper = dict(snapshot.hyperparameters)
+        algo = snapshot.algo
+        seed = snapshot.agent_file.seed if snapshot.agent_file is not None else 0
+        select_option(self.algo, (algo, algo))
+        self.controller.adopt(algo=algo, seed=seed, overrides=hyper, world=snapshot.world)
+        self._batch_placeholder()
+        batch, _ = BATCH_FIELDS.get(algo, ("batch_steps", "batch"))
+        texts = {
+            "lr": _number_text(hyper.get("lr")),
+            "batch": _number_text(hyper.get(batch)),
+            "hidden": ",".join(str(h) for h in hyper.get("hidden", ())) if self.uses_hidden else "",
+            "seed": str(seed),
+        }
+        for name, entry in self._entries.items():
+            if entry.get_text() != texts[name]:
+                entry.set_text(texts[name])
+        self._applied = dict(texts)
+        self.base_overrides = hyper
+        self.field_error = ""
 
     def relabel(self) -> None:
         """After a language switch: the one label whose text has numbers in it."""
@@ -153,6 +196,10 @@ class TrainingPanel:
     # --- events --------------------------------------------------------------------
     def handle_event(self, event) -> bool:
         """True when the event was one of this panel's widgets."""
+        if self.agent_files is not None and self.agent_files.handle_event(event):
+            return True
+        if self.timeline is not None and self.timeline.handle_event(event, self.snapshot):
+            return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
             c = self.controller
             actions = {self.run: c.run, self.pause: c.pause, self.step: c.step, self.reset: c.reset}
@@ -191,11 +238,15 @@ class TrainingPanel:
             return
         self.field_error = ""
         self._applied = dict(texts)
-        self.controller.configure(seed=seed, overrides=overrides)
+        self.controller.configure(seed=seed, overrides={**self.base_overrides, **overrides})
 
     # --- per frame -----------------------------------------------------------------
     def update(self) -> None:
         self.snapshot = self.controller.latest()
+        if self.agent_files is not None:
+            self.agent_files.update(self.snapshot)
+        if self.timeline is not None and self.timeline.scrubbing and self.snapshot is None:
+            self.timeline.release()  # the run it scrubbed through is gone
         focused = next((e for e in self._entries.values() if e.is_focused), None)
         if self._focused is not None and focused is not self._focused:
             self._apply_entries()  # leaving a box applies it, like pressing Enter
@@ -227,7 +278,9 @@ class TrainingPanel:
             )
             if snap.progress is not None:
                 lines.append(progress_line(snap.progress))
-            if snap.message and snap.message not in (snap.status, "ready", "loading"):
+            report = snap.agent_file if self.agent_files is not None else None
+            said = report is not None and snap.message == report.message  # in the panel's words
+            if snap.message and snap.message not in (snap.status, "ready", "loading") and not said:
                 color = (
                     style.ERROR
                     if snap.status == "failed"
@@ -236,6 +289,9 @@ class TrainingPanel:
                     else style.MUTED
                 )
                 lines.append((translate_message(snap.message), color))
+        files = self.agent_files.status_line() if self.agent_files is not None else None
+        if files is not None:
+            lines.append(files)
         if self.controller.error:
             lines.append((self.controller.error, style.ERROR))
         if self.field_error:
@@ -251,9 +307,12 @@ class TrainingPanel:
                 y += 18
         self.status_text_rect = pygame.Rect(rect.x, rect.y, rect.width, y - rect.y)
         plot = pygame.Rect(rect.x, max(y + 6, rect.y + 62), rect.width, 0)
-        plot.height = rect.bottom - plot.y
+        below = TIMELINE_HEIGHT if self.timeline is not None else 0
+        plot.height = rect.bottom - plot.y - below
         if plot.height < 80:
+            self.plot_rect = None
             return
+        self.plot_rect = plot
         snap = self.snapshot
         returns = snap.mean_returns if snap is not None else ()
         # the layout or the run changed: redraw now; only new points: at most 4 times a second
@@ -283,8 +342,22 @@ class TrainingPanel:
                 updates=snap.update if snap is not None else 0,
             )
         surface.blit(self._plot_surface, plot)
+        if self.timeline is not None:
+            area = plot_area(plot)
+            self.timeline.place(
+                pygame.Rect(plot.x, plot.bottom, plot.width, below), (area.x, area.right)
+            )
+            self.timeline.draw_marker(surface, plot, snap)
+            self.timeline.draw(surface, snap)
+
+    def shown_past(self):
+        """The past policy the timeline is held at (agents.policy_history.PolicyAt), or None
+        when the live policy is shown."""
+        return self.timeline.shown(self.snapshot) if self.timeline is not None else None
 
     def close(self) -> None:
+        if self.agent_files is not None:
+            self.agent_files.close()
         self.controller.close()
 
 
@@ -337,6 +410,13 @@ def parse_hyper(algo: str, texts: dict[str, str], uses_hidden: bool) -> tuple[di
         except ValueError:
             raise ValueError(t("seed: {x!r} is not a whole number", x=texts["seed"])) from None
     return overrides, seed
+
+
+def _number_text(value) -> str:
+    """A hyper-parameter as a box shows it: 0.05, 32 (empty when missing)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _positive_int(label: str, text: str) -> int:

@@ -42,6 +42,11 @@ class Scene:
         rects.append(getattr(panel, "status_text_rect", None))
         return [r for r in rects if r is not None]
 
+    def record_rects(self, with_plot: bool) -> list[pygame.Rect]:
+        """The parts of the window a recording shows, side by side: the central view (and,
+        when asked and there is one, the returns plot)."""
+        return [self.center_rect]
+
 
 class ColumnsScene(Scene):
     """A scene with a left column of widgets (``self.left``) and a training panel."""
@@ -53,3 +58,7 @@ class ColumnsScene(Scene):
     def hide(self) -> None:
         self.left.container.hide()
         self.panel.hide()
+
+    def record_rects(self, with_plot: bool) -> list[pygame.Rect]:
+        plot = getattr(self.panel, "plot_rect", None)
+        return [self.center_rect] + ([plot] if with_plot and plot is not None else [])

@@ -34,8 +34,15 @@ class CartPoleScene(ColumnsScene):
         self.probs = np.array([0.5, 0.5])
         self.controller = TrainingController("cartpole", Settings(algo="ppo"), factory)
         self.panel = TrainingPanel(
-            manager, "cartpole", algorithms(), self.controller, uses_hidden=True
+            manager,
+            "cartpole",
+            algorithms(),
+            self.controller,
+            uses_hidden=True,
+            agent_files=True,
+            timeline=True,
         )
+        self.panel.agent_files.on_opened = self._agent_opened
         self.panel.reference = (SOLVED_RETURN, "solved")
         col = Column(manager, pygame.Rect(0, TOP_BAR, LEFT_WIDTH, 300))
         self.left = col
@@ -88,6 +95,12 @@ class CartPoleScene(ColumnsScene):
                 if et == pygame.KEYDOWN and not self.play:
                     self.set_play(True)
 
+    def _agent_opened(self, snapshot) -> None:
+        """An agent file was opened: its settings in the panel, a fresh episode for its policy."""
+        self.panel.adopt(snapshot)
+        self.set_play(False)
+        self.display.new_episode()
+
     def set_play(self, on: bool) -> None:
         """Switch "play yourself" on or off; each switch starts a fresh episode."""
         if on != self.play:
@@ -102,24 +115,25 @@ class CartPoleScene(ColumnsScene):
                 return 0 if self.keys["left"] else 1
             self._alternate ^= 1  # no key: alternate, a net push of zero
             return self._alternate
-        weights = (
-            getattr(self.panel.snapshot, "policy_weights", None) if self.panel.snapshot else None
-        )
-        self.probs = policy_probs(weights, obs)
+        self.probs = policy_probs(self.weights(), obs)
         if self.greedy:
             return int(np.argmax(self.probs))
         return int(self.rng.random() >= self.probs[0])
+
+    def weights(self):
+        """The policy the display pole runs: of the update the timeline is held at, else the
+        latest (None before training)."""
+        past = self.panel.shown_past()
+        if past is not None and past.weights is not None:
+            return past.weights
+        snap = self.panel.snapshot
+        return getattr(snap, "policy_weights", None) if snap is not None else None
 
     def update(self, dt: float) -> None:
         self.panel.update()
         self.display.advance(dt, self.choose)
         if not self.play:
-            weights = (
-                getattr(self.panel.snapshot, "policy_weights", None)
-                if self.panel.snapshot
-                else None
-            )
-            self.probs = policy_probs(weights, self.display.obs)
+            self.probs = policy_probs(self.weights(), self.display.obs)
 
     # --- drawing -------------------------------------------------------------------
     def draw(self, surface) -> None:
@@ -133,11 +147,13 @@ class CartPoleScene(ColumnsScene):
             surface, style.PANEL_EDGE, self.right_rect.topleft, self.right_rect.bottomleft
         )
         d = self.display
-        who = (
-            t("You are playing: the left and right arrow keys push the cart")
-            if self.play
-            else t("The latest policy, at real time (50 steps/s)")
-        )
+        past = self.panel.shown_past()
+        if self.play:
+            who = t("You are playing: the left and right arrow keys push the cart")
+        elif past is not None:
+            who = t("The policy after update {u}, at real time (let go: live)", u=past.update)
+        else:
+            who = t("The latest policy, at real time (50 steps/s)")
         style.blit_text(surface, who, (self.pole_rect.x, self.caption_y), 15, style.TEXT, bold=True)
         draw_display(surface, self.pole_rect, d)
         if not self.play:

@@ -83,6 +83,7 @@ class GridworldScene(ColumnsScene):
         self._tags: tuple[draw_board.RewardTag, ...] = ()
         self._tags_for = None  # (trajectory, board picture) the tags were placed for
         self.drawn_text: list[pygame.Rect] = []  # screen boxes of the board's text, last frame
+        self._past = None  # (pi, key) of the past update last shown
         self._dialog = None
         self._dialog_kind = ""
         self._dialog_folder: Path | None = None  # where the last layout was opened or saved
@@ -91,8 +92,15 @@ class GridworldScene(ColumnsScene):
         )
         self.controller.set_world(self.world, keep_policy=False)
         self.panel = TrainingPanel(
-            manager, "gridworld", algorithms(), self.controller, uses_hidden=False
+            manager,
+            "gridworld",
+            algorithms(),
+            self.controller,
+            uses_hidden=False,
+            agent_files=True,
+            timeline=True,
         )
+        self.panel.agent_files.on_opened = self._agent_opened
         self._build_left()
         self.layout(size)
 
@@ -225,6 +233,23 @@ class GridworldScene(ColumnsScene):
         mode = _option(MODE_OPTIONS, self.world.forbidden_mode)
         if self.mode_menu.selected_option[1] != mode[1]:
             select_option(self.mode_menu, mode)
+
+    def _agent_opened(self, snapshot) -> None:
+        """An agent file was opened: its world and settings become the scene's (the trainer
+        already trains on them, so nothing is sent back to it)."""
+        self.panel.adopt(snapshot)
+        world = snapshot.world
+        if world is not None and world != self.world:
+            if world.shape != self.world.shape:
+                self.hand_actions = (4,) * world.n_states
+                self.world = world
+                self.layout(self.size)
+            self.world = world
+            self._sync_widgets()
+        if self.hand_mode:
+            self._set_hand_mode(False)
+        self.traj = None
+        self.message = ""
 
     def _edit(self, make) -> None:
         try:
@@ -423,10 +448,25 @@ class GridworldScene(ColumnsScene):
             return None, None
         return pi, ("trainer", id(self.controller.trainer), snap.update, snap.env_steps)
 
+    def _past_policy(self):
+        """(pi[S, A], key) of the update the timeline is held at, if it fits this world."""
+        past = self.panel.shown_past()
+        if past is None or past.pi is None or past.pi.shape != (self.world.n_states, N_ACTIONS):
+            return None, None
+        key = ("past", id(self.controller.trainer), past.update)
+        if self._past is None or self._past[1] != key:
+            pi = past.pi.astype(np.float64)  # kept as float32: renormalise for the solvers
+            self._past = (pi / pi.sum(axis=1, keepdims=True), key)
+        return self._past
+
     def shown_policy(self):
-        """(pi[S, A], key, source): the hand policy, the trainer's, or the uniform one."""
+        """(pi[S, A], key, source): the hand policy, the one of a past update (while the
+        timeline is held), the trainer's latest, or the uniform one."""
         if self.hand_mode:
             return editor.hand_policy(self.hand_actions), ("hand", self.hand_actions), "hand"
+        pi, key = self._past_policy()
+        if pi is not None:
+            return pi, key, "past"
         pi, key = self._trained_policy()
         if pi is not None:
             return pi, key, "trainer"
@@ -588,6 +628,7 @@ class GridworldScene(ColumnsScene):
                 "hand": t("Showing your hand policy."),
                 "trainer": t("Showing the trainer's latest policy."),
                 "uniform": t("Showing the uniform random policy (press Run to train)."),
+                "past": t("Showing update {u}'s policy (let go of the timeline: live).", u=key[-1]),
             }[source]
         style.blit_text(surface, style.wrap(line, 13, r.width)[0], (r.x, y + 1), 13, style.MUTED)
 

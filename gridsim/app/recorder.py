@@ -1,0 +1,413 @@
+"""Record what the app shows to an animated GIF or an MP4, without slowing the app down.
+
+The UI thread only *captures*: at the recording's frame rate it copies the recorded parts
+of the screen side by side, scales them down once (``pygame.transform.smoothscale``) and
+hands the RGB bytes to a queue (about a millisecond per captured frame). A writer thread
+feeds them to ffmpeg through imageio (``imageio`` + ``imageio-ffmpeg``, which ships the
+ffmpeg binary), so the encoding runs in ffmpeg's own process, not under the UI's GIL:
+
+* MP4: H.264 (libx264, yuv420p, CRF 26) is written as the frames arrive;
+* GIF: the frames go to a lossless FFV1 intermediate; when the recording stops, ffmpeg
+  makes one palette for the whole clip (``palettegen``, 128 colours) and maps every frame
+  to it, redrawing only the rectangle that changed (``paletteuse`` with diff_mode): one
+  palette keeps the flat colours of the board exact and the file small.
+
+Everything is written under temporary names in the destination folder (``.NAME.*.part``)
+and renamed to the final name only when complete; a cancelled or failed recording leaves
+nothing behind. The frame rate and the size of a frame are fixed per format (``FPS``,
+``MAX_SIZE``) and a recording stops by itself after ``MAX_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+FORMATS = ("gif", "mp4")
+FPS = {"gif": 15, "mp4": 30}
+"""Frames per second recorded (a GIF at 15 is smooth enough for arrows and a moving dot)."""
+MAX_SIZE = {"gif": (640, 560), "mp4": (1280, 960)}
+"""The largest frame (width, height); bigger views are scaled down to fit."""
+MAX_SECONDS = {"gif": 120, "mp4": 600}
+"""A recording stops (and is saved) after this long: a 2-minute GIF is already tens of MB."""
+QUEUE_FRAMES = 64
+"""Frames waiting for the writer thread; when it falls this far behind, frames are dropped
+(and counted) rather than stalling the UI."""
+GIF_COLOURS = 128
+
+
+class RecordingError(ValueError):
+    """A recording that cannot be made (bad path, unknown extension, ffmpeg missing)."""
+
+
+def recordings_folder() -> Path:
+    """Where recordings go unless a path is given: $GRIDSIM_RECORDINGS, else the user's
+    videos folder (~/Videos/GridSim; ~/Movies/GridSim on macOS).
+
+    Not the current folder: the app is often started from a checkout, where videos would
+    end up among the sources, and a file manager or a slide editor looks in ~/Videos."""
+    if override := os.environ.get("GRIDSIM_RECORDINGS"):
+        return Path(override).expanduser()
+    videos = "Movies" if sys.platform == "darwin" else "Videos"
+    return Path.home() / videos / "GridSim"
+
+
+def default_path(label: str, lang: str, fmt: str, now: datetime | None = None) -> Path:
+    """recordings_folder()/gridsim-LABEL-LANG-YYYYmmdd-HHMMSS.FMT (the language is in the name:
+    the same view recorded in English and in Chinese gives two files)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return recordings_folder() / f"gridsim-{label}-{lang}-{stamp}.{fmt}"
+
+
+def format_of(path) -> str:
+    """ "gif" or "mp4" from the file name, else RecordingError."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        shown = f"'.{suffix}'" if suffix else "no extension"
+        raise RecordingError(f"{Path(path).name}: {shown} is not a video format (use .gif or .mp4)")
+    return suffix
+
+
+def check_output(path) -> tuple[Path, str]:
+    """(path, format) after checking the extension and that the folder can be written to
+    (it is made if missing); RecordingError with one line otherwise."""
+    path = Path(path).expanduser()
+    fmt = format_of(path)
+    if path.is_dir():
+        raise RecordingError(f"{path}: is a folder, not a file name")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".{path.name}.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise RecordingError(f"{path}: cannot write there ({reason})") from None
+    return path, fmt
+
+
+def frame_size(view: tuple[int, int], fmt: str) -> tuple[int, int]:
+    """The recorded frame size for a view of ``view`` pixels: scaled down (never up) to fit
+    MAX_SIZE[fmt], both sides even (H.264's 4:2:0 needs it)."""
+    w, h = max(2, view[0]), max(2, view[1])
+    most_w, most_h = MAX_SIZE[fmt]
+    scale = min(1.0, most_w / w, most_h / h)
+    return max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary imageio-ffmpeg ships (RecordingError if it is not installed)."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as e:
+        raise RecordingError(f"recording needs imageio-ffmpeg ({e})") from None
+
+
+class VideoWriter:
+    """Frames (uint8 [H, W, 3], all the same size) in; ``finish()`` puts the video at ``path``.
+
+    Not thread-safe: one thread appends and finishes (the Recorder's writer thread, or a
+    command that renders frames itself, like ``eval --render-gif``).
+    """
+
+    def __init__(self, path, fps: int, fmt: str | None = None):
+        self.path = Path(path)
+        self.fmt = fmt or format_of(self.path)
+        self.fps = fps
+        self.frames = 0
+        self.size: tuple[int, int] | None = None
+        stem = f".{self.path.name}.{os.getpid()}-{id(self) & 0xFFFFFF:x}"
+        self._part = self.path.with_name(f"{stem}.part.{'mkv' if self.fmt == 'gif' else 'mp4'}")
+        self._palette = self.path.with_name(f"{stem}.palette.png")
+        self._gif = self.path.with_name(f"{stem}.part.gif")
+        self._writer = None
+
+    def _open(self, size: tuple[int, int]):
+        import imageio.v2 as imageio
+
+        ffmpeg_exe()  # a clear RecordingError when imageio-ffmpeg is missing
+        if self.fmt == "gif":  # lossless; mapped to one palette in finish()
+            options = {"codec": "ffv1", "pixelformat": "bgr0", "macro_block_size": 1}
+        else:
+            options = {
+                "codec": "libx264",
+                "pixelformat": "yuv420p",
+                "macro_block_size": 2,
+                "output_params": ["-crf", "26", "-preset", "veryfast", "-tune", "animation"],
+            }
+        return imageio.get_writer(
+            self._part,
+            format="FFMPEG",
+            mode="I",
+            fps=self.fps,
+            ffmpeg_log_level="error",
+            quality=None,
+            **options,
+        )
+
+    def append(self, frame: np.ndarray, repeat: int = 1) -> None:
+        """Add ``frame`` (shown for ``repeat`` frame times)."""
+        size = (frame.shape[1], frame.shape[0])
+        if self._writer is None:
+            self.size = size
+            self._writer = self._open(size)
+        elif size != self.size:
+            raise RecordingError(f"frame size changed from {self.size} to {size}")
+        for _ in range(repeat):
+            self._writer.append_data(frame)
+            self.frames += 1
+
+    def finish(self) -> Path:
+        """Close the stream, make the final file under a temporary name, rename it into place."""
+        if self._writer is None:
+            self.cancel()
+            raise RecordingError("nothing was recorded (no frames)")
+        try:
+            self._writer.close()
+            self._writer = None
+            if self.fmt == "gif":
+                self._make_gif()
+                os.replace(self._gif, self.path)
+            else:
+                os.replace(self._part, self.path)
+        except BaseException:
+            self.cancel()
+            raise
+        self._remove_parts()
+        return self.path
+
+    def _make_gif(self) -> None:
+        exe = ffmpeg_exe()
+        quiet = [exe, "-hide_banner", "-loglevel", "error", "-y"]
+        palette = f"palettegen=max_colors={GIF_COLOURS}:stats_mode=diff"
+        use = "paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle"
+        for cmd in (
+            [*quiet, "-i", str(self._part), "-vf", palette, str(self._palette)],
+            [
+                *quiet,
+                *("-i", str(self._part), "-i", str(self._palette)),
+                *("-lavfi", f"[0:v][1:v]{use}", "-loop", "0", "-f", "gif", str(self._gif)),
+            ],
+        ):
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
+                raise RecordingError(f"could not make the GIF ({last[:160]})")
+
+    def cancel(self) -> None:
+        """Stop and remove every temporary file; nothing appears under the final name."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - cancelling must not fail
+                pass
+        self._remove_parts()
+
+    def _remove_parts(self) -> None:
+        for part in (self._part, self._palette, self._gif):
+            try:
+                part.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+@dataclass(frozen=True)
+class RecordingResult:
+    """How a recording ended: saved (``ok``), failed or cancelled; for the status message."""
+
+    ok: bool
+    path: Path
+    frames: int = 0
+    size: tuple[int, int] = (0, 0)
+    bytes: int = 0
+    seconds: float = 0.0
+    dropped: int = 0
+    error: str = ""
+    stopped_at_limit: bool = False
+
+
+class Recorder:
+    """Start, capture a frame now and then, stop: the app's Record button and ``--record``.
+
+    ``capture`` runs on the UI thread and costs a copy and a scale per recorded frame; the
+    writer thread does the rest. ``result`` is set when a recording has ended (saved, failed
+    or cancelled); ``busy`` while one is recording or being finished.
+    """
+
+    def __init__(self):
+        self.path: Path | None = None
+        self.fmt = "gif"
+        self.fps = FPS["gif"]
+        self.size: tuple[int, int] | None = None
+        self.recording = False
+        self.started_at = 0.0
+        self.clock = 0.0  # app time recorded so far (seconds)
+        self.captured = 0
+        self.dropped = 0
+        self.result: RecordingResult | None = None
+        self.stopped_at_limit = False
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._writer: VideoWriter | None = None
+        self._canvas = None
+        self._scaled = None
+        self._cancelled = False
+
+    @property
+    def busy(self) -> bool:
+        return self.recording or (self._thread is not None and self._thread.is_alive())
+
+    @property
+    def encoding(self) -> bool:
+        """Stopped, and the file is still being finished."""
+        return not self.recording and self.busy
+
+    def start(self, path) -> Path:
+        """Begin recording to ``path`` (.gif or .mp4); RecordingError when it cannot be."""
+        if self.busy:
+            raise RecordingError("a recording is already in progress")
+        path, fmt = check_output(path)
+        ffmpeg_exe()
+        self.path, self.fmt, self.fps = path, fmt, FPS[fmt]
+        self.size = None
+        self.recording = True
+        self.started_at = time.monotonic()
+        self.clock = 0.0
+        self.captured = self.dropped = 0
+        self.stopped_at_limit = False
+        self.result = None
+        self._cancelled = False
+        self._queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._writer = VideoWriter(path, self.fps, fmt)
+        self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
+        self._thread.start()
+        return path
+
+    @property
+    def seconds(self) -> float:
+        """Length of the video recorded so far."""
+        return self.captured / self.fps
+
+    def capture(self, surface, rects, dt: float) -> None:
+        """Called once per drawn frame: record ``rects`` of ``surface`` (side by side) when the
+        next video frame is due after ``dt`` more seconds of app time."""
+        if not self.recording:
+            return
+        due = int(self.clock * self.fps + 1e-6) + 1 - self.captured  # frames owed so far
+        self.clock += dt
+        if due <= 0:
+            return
+        due = min(due, self.fps)  # after a long stall: at most a second of repeated frame
+        frame = self._grab(surface, rects)
+        try:
+            self._queue.put_nowait((frame, due))
+            self.captured += due
+        except queue.Full:  # the writer is behind: skip; the next frame is shown longer
+            self.dropped += 1
+        if self.seconds >= MAX_SECONDS[self.fmt]:
+            self.stopped_at_limit = True
+            self.stop()
+
+    def _grab(self, surface, rects) -> bytes:
+        import pygame
+
+        rects = [pygame.Rect(r).clip(surface.get_rect()) for r in rects]
+        view = (sum(r.width for r in rects), max(r.height for r in rects))
+        if self.size is None:
+            self.size = frame_size(view, self.fmt)
+            self._scaled = pygame.Surface(self.size)
+        if len(rects) == 1:
+            source = surface.subsurface(rects[0])
+        else:
+            if self._canvas is None or self._canvas.get_size() != view:
+                self._canvas = pygame.Surface(view)
+            self._canvas.fill((255, 255, 255))
+            x = 0
+            for r in rects:
+                self._canvas.blit(surface, (x, 0), r)
+                x += r.width
+            source = self._canvas
+        if source.get_size() == self.size:
+            self._scaled.blit(source, (0, 0))
+        else:
+            pygame.transform.smoothscale(source, self.size, self._scaled)
+        return pygame.image.tobytes(self._scaled, "RGB")
+
+    def stop(self, wait: bool = False, timeout: float = 60.0) -> RecordingResult | None:
+        """Stop capturing; the file is finished in the writer thread (``wait``: until it is)."""
+        if self.recording:
+            self.recording = False
+            self._queue.put(None)
+        if wait and self._thread is not None:
+            self._thread.join(timeout)
+        return self.result
+
+    def cancel(self, timeout: float = 2.0) -> None:
+        """Stop without saving (the window closed): temporary files removed, no final file."""
+        if not self.busy:
+            return
+        self._cancelled = True
+        self.recording = False
+        if self._queue is not None:
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _write(self) -> None:
+        """The writer thread: frames from the queue into the VideoWriter, then finish."""
+        writer, q, error = self._writer, self._queue, ""
+        try:
+            while True:
+                item = q.get()
+                if item is None or self._cancelled:
+                    break
+                data, repeat = item
+                w, h = self.size
+                writer.append(np.frombuffer(data, np.uint8).reshape(h, w, 3), repeat)
+            if self._cancelled:
+                writer.cancel()
+                error = "cancelled"
+            else:
+                writer.finish()
+        except Exception as e:  # noqa: BLE001 - reported in the app, never raised there
+            writer.cancel()
+            error = _one_line(e)
+        path = self.path
+        size = path.stat().st_size if not error and path.is_file() else 0
+        self.result = RecordingResult(
+            ok=not error,
+            path=path,
+            frames=writer.frames,
+            size=writer.size or (0, 0),
+            bytes=size,
+            seconds=writer.frames / self.fps,
+            dropped=self.dropped,
+            error=error,
+            stopped_at_limit=self.stopped_at_limit,
+        )
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
+
+
+def size_text(n: int) -> str:
+    """1.2 MB, 340 KB."""
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} KB"

@@ -1,0 +1,163 @@
+"""Open agent… / Save agent… in the app: the scene takes over an opened agent's world and
+settings, a file for the other env opens in the other tab, bad files are refused with a
+message. A fake trainer stands in (its agent files are JSON); one test opens a real
+agent.pt written by `python main.py train` through the real child-process trainer."""
+
+import json
+
+import numpy as np
+import pygame
+import pytest
+
+from gridsim.app.app import App
+from gridsim.app.draw import style
+from gridsim.app.testing import fake_factory
+from gridsim.layout import world_to_dict
+from gridsim.world import World, default_world
+from tests.test_app_gui import frames, key
+
+
+@pytest.fixture
+def made():
+    return []
+
+
+@pytest.fixture
+def app(made):
+    a = App(factory=fake_factory(made))
+    a.frame()
+    yield a
+    a.close()
+
+
+def fake_agent_file(path, env="gridworld", algo="ppo", world=None, update=12):
+    """What FakeTrainer.save_agent writes: a JSON stand-in for an agent.pt."""
+    world = world or World(rows=4, cols=4, forbidden=(5, 6), targets=(15,))
+    logits = np.zeros((world.n_states, 5))
+    logits[:, 1] = 3.0  # mostly a2: right
+    data = {
+        "fake_agent": 1,
+        "env": env,
+        "algo": algo,
+        "update": update,
+        "world": world_to_dict(world),
+        "logits": logits.tolist(),
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def status_texts(panel):
+    return [text for text, _ in panel.status_lines()]
+
+
+def test_opening_an_agent_takes_over_its_world_algorithm_and_policy(app, made, tmp_path):
+    scene = app.scene
+    world = World(rows=4, cols=4, forbidden=(5, 6), targets=(15,))
+    app.open_agent(fake_agent_file(tmp_path / "agent.pt", world=world))
+    frames(app, 3)
+    trainer = made[-1]
+    assert scene.world == world and scene.geo.rows == 4
+    assert scene.panel.algo.selected_option[0] == "ppo"
+    assert scene.controller.settings.algo == "ppo"
+    assert scene.controller.trainer is trainer  # the trainer that opened it keeps it
+    assert not [c for c in trainer.calls if c[0] == "set_world" and c[1] == world]
+    pi, _, source = scene.shown_policy()
+    assert source == "trainer" and pi.shape == (16, 5) and np.all(pi.argmax(axis=1) == 1)
+    assert scene.panel.snapshot.update == 12
+    assert any("opened agent.pt" in text for text in status_texts(scene.panel))
+
+
+def test_an_agent_for_cartpole_opens_in_the_cartpole_tab(app, made, tmp_path):
+    app.open_agent(fake_agent_file(tmp_path / "cart.pt", env="cartpole", algo="vpg"))
+    frames(app, 4)
+    assert app.current == "cartpole"
+    panel = app.scene.panel
+    assert panel.controller.settings.algo == "vpg"
+    assert panel.snapshot.update == 12
+    assert app.scenes["gridworld"].world == default_world()  # the gridworld is untouched
+
+
+def test_a_file_that_is_not_an_agent_is_refused_and_nothing_changes(app, tmp_path):
+    scene = app.scene
+    bad = tmp_path / "notes.pt"
+    bad.write_text("hello")
+    app.open_agent(bad)
+    frames(app, 3)
+    assert scene.world == default_world()
+    line = scene.panel.agent_files.status_line()
+    assert line[1] == style.ERROR and "not a GridSim agent file" in line[0]
+
+
+def test_saving_before_anything_trained_says_so(app, tmp_path):
+    files = app.scene.panel.agent_files
+    files.save(tmp_path / "agent.pt")
+    assert files.status_line()[1] == style.ERROR and "nothing to save" in files.status_line()[0]
+    assert not (tmp_path / "agent.pt").exists()
+
+
+def test_an_agent_file_must_end_in_pt(app, made, tmp_path):
+    scene = app.scene
+    scene.controller.step()
+    frames(app)
+    scene.panel.agent_files.save(tmp_path / "agent.json")
+    assert "ends in .pt" in scene.panel.agent_files.status_line()[0]
+    assert not (tmp_path / "agent.json").exists()
+
+
+def test_save_then_open_round_trip_through_the_panel(app, made, tmp_path):
+    scene = app.scene
+    for _ in range(3):
+        scene.controller.step()
+        frames(app)
+    scene.panel.agent_files.save(tmp_path / "agent.pt")
+    frames(app)
+    assert "saved agent.pt" in scene.panel.agent_files.status_line()[0]
+    assert json.loads((tmp_path / "agent.pt").read_text())["update"] == 3
+
+
+def test_ctrl_shift_o_and_s_open_the_agent_file_dialogs(app):
+    files = app.scene.panel.agent_files
+    for k in (pygame.K_o, pygame.K_s):
+        pygame.event.post(
+            pygame.event.Event(
+                pygame.KEYDOWN,
+                key=k,
+                mod=pygame.KMOD_CTRL | pygame.KMOD_SHIFT,
+                unicode="",
+                scancode=0,
+            )
+        )
+        app.frame()
+        kind = "open" if k == pygame.K_o else "save"
+        assert files._dialog is not None and files._dialog_kind == kind
+        files.close()
+    key(app, pygame.K_ESCAPE)
+
+
+def test_a_real_agent_from_train_opens_in_the_app(tmp_path):
+    """`train` writes agent.pt; `gui --agent` opens it in the child-process trainer."""
+    from gridsim.commands import train
+
+    out = tmp_path / "run"
+    parser = __import__("main").build_parser()[0]
+    args = parser.parse_args(
+        ["train", "--algo", "ppo", "--out", str(out), "--quiet", "--max-steps", "20000"]
+    )
+    assert train.run(args) in (0, 1)
+    summary = json.loads((out / "summary.json").read_text())
+    app = App(size=(1024, 700))
+    try:
+        app.open_agent(out / "agent.pt")
+        scene = app.scene
+        deadline = pygame.time.get_ticks() + 60_000
+        while scene.panel.agent_files.pending and pygame.time.get_ticks() < deadline:
+            app.frame()
+        frames(app, 2)
+        snap = scene.panel.snapshot
+        assert snap.algo == "ppo" and snap.update == summary["updates"]
+        assert scene.panel.algo.selected_option[0] == "ppo"
+        assert snap.timeline.updates[:5] == (1, 2, 3, 4, 5)
+        assert snap.status == "paused"
+    finally:
+        app.close()
