@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from agents.config import ConfigError, config_to_dict
-from agents.history import ReturnHistory
+from agents.history import MetricHistory, ReturnHistory
 from agents.learner import Run, build_config
 from agents.policy_history import PolicyHistory
 from agents.registry import ALGORITHMS, ENVS
@@ -60,6 +60,7 @@ def save_agent(run: Run, path) -> None:
             "solved_at_s": run.solved_at_s,
             "episode_returns": [float(x) for x in run.episode_returns],
             "returns": run.returns.state(),
+            "metrics": _tensors(run.metrics.state()),
         },
         "history": _history_payload(run.policies),
     }
@@ -156,6 +157,7 @@ def restore_progress(run: Run, payload: dict, source: str = "agent file") -> Non
             else ReturnHistory()
         )
         history = _history_from_payload(payload.get("history"), run)
+        metrics = _metrics_from_payload(progress.get("metrics"), run)
         episode_returns = [float(x) for x in progress.get("episode_returns", [])]
         wall_s = float(progress.get("wall_s", 0.0))
         solved_at_steps = progress.get("solved_at_steps")
@@ -167,6 +169,7 @@ def restore_progress(run: Run, payload: dict, source: str = "agent file") -> Non
         or env_steps < 0
         or (returns.updates and returns.updates != updates)
         or (history.updates and history.updates[-1] > updates)
+        or (metrics is not None and metrics.updates != updates)
     ):
         raise CheckpointError(f"{source}: bad training progress (counts do not add up)")
     run.updates = updates
@@ -174,10 +177,30 @@ def restore_progress(run: Run, payload: dict, source: str = "agent file") -> Non
     run.wall_s = wall_s
     run.returns = returns
     run.policies = history
+    if metrics is not None:
+        run.metrics = metrics
     run.episode_returns.extend(episode_returns)
     run.solved = bool(payload.get("solved"))
     run.solved_at_steps = None if solved_at_steps is None else int(solved_at_steps)
     run.solved_at_s = None if solved_at_s is None else float(solved_at_s)
+
+
+def _tensors(state: dict) -> dict:
+    """numpy arrays as tensors (what weights_only loading accepts)."""
+    return {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
+
+def _metrics_from_payload(state, run: Run):
+    """The saved metric curves, or None when the file has none or names other metrics (a
+    file from another GridSim version: the curves then start at the opened update)."""
+    if state is None:
+        return None
+    if not isinstance(state, dict):
+        raise ValueError("bad metric history")
+    if list(state.get("names", [])) != list(run.metrics.names):
+        return None
+    arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in state.items()}
+    return MetricHistory.from_state(arrays)
 
 
 def _history_payload(history: PolicyHistory) -> dict:

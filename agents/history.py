@@ -169,3 +169,52 @@ class MetricHistory:
         self._steps[half:] = 0
         self._points = half
         self.stride *= 2
+
+    # ----- files (agents.checkpoint saves a run's metric curves with its agent) -----
+    def state(self) -> dict:
+        """Plain values and numpy arrays that ``from_state`` turns back into this history."""
+        n = self._points + 1
+        return {
+            "names": list(self.names),
+            "capacity": self.capacity,
+            "stride": self.stride,
+            "updates": self.updates,
+            "points": self._points,
+            "pending_updates": self._pending_updates,
+            "sums": self._sums[:n].copy(),
+            "counts": self._counts[:n].copy(),
+            "steps": self._steps[:n].copy(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> MetricHistory:
+        """The history ``state()`` described; ValueError when it does not hold together."""
+        import numpy as np
+
+        try:
+            history = cls(tuple(str(x) for x in state["names"]), int(state["capacity"]))
+            stride, points = int(state["stride"]), int(state["points"])
+            pending, updates = int(state["pending_updates"]), int(state["updates"])
+            sums = np.asarray(state["sums"], dtype=np.float64)
+            counts = np.asarray(state["counts"], dtype=np.int64)
+            steps = np.asarray(state["steps"], dtype=np.int64)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"bad metric history ({e})") from None
+        k = len(history.names)
+        if (
+            stride < 1
+            or stride & (stride - 1)
+            or not 0 <= points < 2 * history.capacity
+            or not 0 <= pending < stride
+            or updates != points * stride + pending
+            or sums.shape != (points + 1, k)
+            or counts.shape != sums.shape
+            or steps.shape != (points + 1,)
+        ):
+            raise ValueError("bad metric history (its counts do not add up)")
+        history.stride, history.updates = stride, updates
+        history._points, history._pending_updates = points, pending
+        history._sums[: points + 1] = sums
+        history._counts[: points + 1] = counts
+        history._steps[: points + 1] = steps
+        return history

@@ -1,6 +1,7 @@
 """The app's performance targets, measured headless, with references from the same run.
 
     python bench/bench_app.py [--frames 900] [--algo ppo] [--seconds 15] [--skip-startup]
+                              [--record gif|mp4|gif+plot|mp4+plot]
 
 1. Start-up: wall time of `python -m gridsim.commands.gui --headless --frames 1` (start,
    first frame, quit: an upper bound of "python main.py to the first drawn frame"), next
@@ -12,12 +13,16 @@
    train` does it (``Run.update()`` in a plain loop, one torch thread), in alternating
    windows in this process (so other load on the machine weighs on both alike).
    Target: in-app >= 0.70x the reference's env steps per second.
+
+With ``--record gif`` (or mp4, gif+plot, mp4+plot) a recording of the view runs through
+every measured frame, and its size is printed: the same targets must hold while recording.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -93,14 +98,24 @@ def wait_for_update(app, scene, after: int, timeout: float = 120.0):
     raise RuntimeError("the trainer published no update in time")
 
 
-def bench_frames(algo: str, frames: int, seconds: float, rounds: int) -> None:
+def bench_frames(
+    algo: str, frames: int, seconds: float, rounds: int, record: str | None = None
+) -> None:
     """Alternate windows: the reference alone (the app's trainer paused), then the app
     training while it draws; training speed is env steps per second of training time
-    (the snapshots' wall_s, so update boundaries need no guessing)."""
+    (the snapshots' wall_s, so update boundaries need no guessing). ``record`` ("gif",
+    "mp4", "gif+plot", ...): a recording runs through every measured frame."""
+    import tempfile
+
     from gridsim.app.app import App
 
     reference = Reference(algo)
     app = App(scene="cartpole")
+    folder = tempfile.mkdtemp(prefix="bench-record-")
+    if record:
+        app.recording.choose(record)
+        if not app.start_recording(Path(folder) / f"bench.{app.recording.fmt}"):
+            raise RuntimeError(app.recording.notice)
     dts: list[float] = []
     app_steps = app_seconds = 0.0
     try:
@@ -124,6 +139,10 @@ def bench_frames(algo: str, frames: int, seconds: float, rounds: int) -> None:
             app_steps += end.env_steps - start.env_steps
             app_seconds += end.wall_s - start.wall_s
         snap = scene.controller.latest()
+        if record:
+            t_save = time.perf_counter()
+            saved = app.finish_recording()
+            save_s = time.perf_counter() - t_save
     finally:
         t_close = time.perf_counter()
         app.close()  # mid-training, as when the user closes the window
@@ -135,6 +154,14 @@ def bench_frames(algo: str, frames: int, seconds: float, rounds: int) -> None:
     print(f"  max    {max(dts):6.2f} ms")
     print(f"closing the app mid-training: {close_s:.2f} s   target <= 1 s: ", end="")
     print("PASS" if close_s <= 1.0 else "FAIL")
+    if record:
+        w, h = saved.size
+        print(
+            f"recording ({record}) through every measured frame: {saved.frames} frames, "
+            f"{w}x{h}, {saved.bytes / 1e6:.2f} MB, {saved.dropped} dropped; "
+            f"saved {save_s:.2f} s after Stop"
+        )
+        shutil.rmtree(folder, ignore_errors=True)
     in_app = app_steps / app_seconds
     ratio = in_app / reference.rate
     print(f"training env steps/s, {algo} on CartPole ({rounds} alternating rounds)")
@@ -150,13 +177,18 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5.0, help="reference time per round")
     p.add_argument("--rounds", type=int, default=3, help="alternating reference/app rounds")
     p.add_argument("--skip-startup", action="store_true")
+    p.add_argument(
+        "--record",
+        choices=("gif", "gif+plot", "mp4", "mp4+plot"),
+        help="record the view the whole time (the frame-time targets hold while recording)",
+    )
     p.add_argument("--switch-interval", type=float, help="sys.setswitchinterval (experiments)")
     args = p.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     if not args.skip_startup:
         bench_startup()
-    bench_frames(args.algo, max(600, args.frames), args.seconds, max(1, args.rounds))
+    bench_frames(args.algo, max(600, args.frames), args.seconds, max(1, args.rounds), args.record)
     return 0
 
 

@@ -163,3 +163,13 @@ def test_a_file_too_big_to_be_an_agent_is_not_read(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoint, "MAX_FILE_BYTES", 100)
     with pytest.raises(CheckpointError, match="too big"):
         load_agent(tmp_path / "a.pt")
+
+
+def test_the_metric_curves_of_the_plot_selector_come_back_too(tmp_path):
+    run = trained(algo="ppo")
+    save_agent(run, tmp_path / "a.pt")
+    loaded = load_agent(tmp_path / "a.pt")
+    before, after = run.metrics.series(), loaded.metrics.series()
+    assert after.names == before.names and after.updates == 3
+    np.testing.assert_array_equal(after.values, before.values)
+    np.testing.assert_array_equal(after.env_steps, before.env_steps)

@@ -131,3 +131,13 @@ def test_the_command_line_refuses_a_bad_record_path(tmp_path, capsys):
         main(["demo", "2", "--headless", "--frames", "2", "--record", str(tmp_path / "x.avi")]) == 2
     )
     assert "error: --record" in capsys.readouterr().err
+
+
+def test_switching_tabs_mid_recording_keeps_the_frame_size(app, tmp_path):
+    assert app.start_recording(tmp_path / "tabs.gif")
+    app.run(app.frames + 4)
+    app.switch("demos")  # a wider view: letterboxed into the same frame
+    app.run(app.frames + 4)
+    result = app.finish_recording()
+    assert result.ok and result.frames == 4
+    assert gif_frames(tmp_path / "tabs.gif").shape[0] == 4

@@ -183,7 +183,8 @@ class App:
         recorder = self.recording.recorder
         if recorder.recording:
             recorder.capture(self.screen, self.scene.record_rects(self.recording.with_plot), dt)
-        self.recording.draw_notice(self.screen)  # after the capture: never in the video
+        # after the capture: never in the video
+        self.recording.draw_notice(self.screen, self.scene.center_rect)
         pygame.display.flip()
         self.collector.maybe_collect()
         self.frames += 1

@@ -41,6 +41,7 @@ def write_grid_episode(path, world, pi: np.ndarray, traj, cell: int = 100) -> st
     """The board with the policy's arrows, the episode's path growing step by step, each
     step's reward, and the return so far underneath; one line saying what was written."""
     pygame = _pygame()
+    from gridsim.app.demos.view import draw_board
     from gridsim.app.draw import grid as draw_grid
     from gridsim.app.draw import style
     from gridsim.app.draw.formulas import prefix, return_equation
@@ -55,11 +56,7 @@ def write_grid_episode(path, world, pi: np.ndarray, traj, cell: int = 100) -> st
     try:
         for k in range(len(traj) + 1):
             surface.fill(style.CELL)
-            draw_grid.draw_fills(surface, geo, world)
-            draw_grid.draw_marks(surface, geo, world)
-            draw_grid.draw_policy(surface, geo, world, pi)
-            draw_grid.draw_path(surface, geo, traj, k)
-            draw_grid.draw_rewards_and_agent(surface, geo, traj, k)
+            draw_board(surface, geo, world, pi, traj=traj, steps=k)
             line = return_equation(prefix(traj, k))
             style.blit_text(surface, line, (pad, geo.rect.bottom + 8), 15, style.TEXT)
             frame = pygame.surfarray.array3d(surface).swapaxes(0, 1)

@@ -340,10 +340,18 @@ class Recorder:
                 self._canvas.blit(surface, (x, 0), r)
                 x += r.width
             source = self._canvas
-        if source.get_size() == self.size:
+        sw, sh = source.get_size()
+        w, h = self.size
+        scale = min(w / sw, h / sh)
+        fit = (max(1, round(sw * scale)), max(1, round(sh * scale)))
+        if fit == (sw, sh) == (w, h):
             self._scaled.blit(source, (0, 0))
-        else:
+        elif fit == (w, h):
             pygame.transform.smoothscale(source, self.size, self._scaled)
+        else:  # another tab or a resized window: keep its shape, white around it
+            self._scaled.fill((255, 255, 255))
+            scaled = pygame.transform.smoothscale(source, fit)
+            self._scaled.blit(scaled, ((w - fit[0]) // 2, (h - fit[1]) // 2))
         return pygame.image.tobytes(self._scaled, "RGB")
 
     def stop(self, wait: bool = False, timeout: float = 60.0) -> RecordingResult | None:

@@ -3,8 +3,9 @@ recording went: the app's face of ``gridsim.app.recorder``.
 
 Record (or the R key) starts recording the current tab's central view (the board, the
 cart, or the demo) into the recordings folder, as a GIF or an MP4, with or without the
-returns plot beside it; pressing it again stops and saves. The notice is drawn after the
-frame is captured, so it never appears in the video.
+returns plot beside it; pressing it again stops and saves. The notice (where the file
+went) is drawn over the bottom of the central view after the frame is captured, so it never
+appears in the video.
 """
 
 from __future__ import annotations
@@ -173,16 +174,15 @@ class RecordingControls:
         self.button.set_tooltip(self.tip())
         self._label = None
 
-    def draw_notice(self, surface: pygame.Surface) -> None:
-        """The notice, bottom centre, on a pale box (after the frame was captured)."""
+    def draw_notice(self, surface: pygame.Surface, area: pygame.Rect) -> None:
+        """The notice across the bottom of ``area`` (the central view), on a pale band that
+        covers whole lines of what is below it; drawn after the frame was captured."""
         if not self.notice or time.monotonic() > self.notice_until:
             return
-        w, h = surface.get_size()
-        lines = style.wrap(self.notice, 14, min(760, w - 80))[:3]
-        height = 12 + 19 * len(lines)
-        width = max(style.font(14).size(line)[0] for line in lines) + 28
-        box = pygame.Rect((w - width) // 2, h - height - 14, width, height)
+        lines = style.wrap(self.notice, 14, area.width - 40)[:3]
+        height = 14 + 19 * len(lines)
+        box = pygame.Rect(area.x + 8, area.bottom - height - 8, area.width - 16, height)
         surface.fill((255, 252, 235), box)
         border = style.ERROR if self.notice_color == style.ERROR else (230, 200, 120)
         pygame.draw.rect(surface, border, box, 1, border_radius=4)
-        style.blit_lines(surface, lines, (box.x + 14, box.y + 6), 14, self.notice_color, gap=2)
+        style.blit_lines(surface, lines, (box.x + 12, box.y + 7), 14, self.notice_color, gap=2)
