@@ -106,3 +106,22 @@ def test_the_timeline_fits_under_the_plot(made, size):
         assert plot.left <= panel.timeline.axis[0] < panel.timeline.axis[1] <= plot.right
     finally:
         app.close()
+
+
+def test_the_not_yet_optimal_marks_are_those_of_the_update_shown(made):
+    from gridsim.progress import ProgressTracker
+
+    app = make_app(made)
+    try:
+        scene = app.scene
+        train(app, 12)
+        timeline = scene.panel.timeline
+        mouse(app, pygame.MOUSEBUTTONDOWN, (round(timeline.x_of(1, 12)), timeline.rect.y + 8))
+        frames(app)
+        pi, key, source = scene.shown_policy()
+        then = ProgressTracker(scene.world).measure(pi).non_optimal
+        assert source == "past" and then  # after one update most states are not optimal yet
+        assert scene._past_progress(pi, key) == then
+        assert then != scene.not_optimal_states()  # the live policy's marks differ
+    finally:
+        app.close()

@@ -84,6 +84,7 @@ class GridworldScene(ColumnsScene):
         self._tags_for = None  # (trajectory, board picture) the tags were placed for
         self.drawn_text: list[pygame.Rect] = []  # screen boxes of the board's text, last frame
         self._past = None  # (pi, key) of the past update last shown
+        self._past_marks = None  # ((world, key), its non-optimal states, ProgressTracker)
         self._dialog = None
         self._dialog_kind = ""
         self._dialog_folder: Path | None = None  # where the last layout was opened or saved
@@ -531,7 +532,12 @@ class GridworldScene(ColumnsScene):
     def board_picture(self) -> draw_board.BoardPicture:
         """The board (cells, arrows, labels), repainted only when what it shows changed."""
         pi, key, source = self.shown_policy()
-        not_optimal = self.not_optimal_states() if source == "trainer" else ()
+        if source == "trainer":
+            not_optimal = self.not_optimal_states()
+        elif source == "past":  # the marks of that update, measured on its policy
+            not_optimal = self._past_progress(pi, key)
+        else:
+            not_optimal = ()
         board_key = (
             self.world,
             self.geo,
@@ -576,6 +582,17 @@ class GridworldScene(ColumnsScene):
         if progress is None or snap.world != self.world:
             return ()
         return progress.non_optimal
+
+    def _past_progress(self, pi, key) -> tuple[int, ...]:
+        """The states whose greedy action was not optimal yet at the past update shown."""
+        from gridsim.progress import ProgressTracker
+
+        if self._past_marks is None or self._past_marks[0] != (self.world, key):
+            tracker = self._past_marks[2] if self._past_marks else None
+            if tracker is None or tracker.world != self.world:
+                tracker = ProgressTracker(self.world)
+            self._past_marks = ((self.world, key), tracker.measure(pi).non_optimal, tracker)
+        return self._past_marks[1]
 
     def _render_board(self, pi, key, not_optimal=()) -> draw_board.BoardPicture:
         """The grid with its overlays, policy arrows and labels (see draw.board)."""
