@@ -6,7 +6,8 @@ not modal by default. So this dialog:
 - blocks every click outside itself while open (``set_blocking``: the board behind it
   cannot be edited by a stray click);
 - has no delete button (opening or saving a layout must never delete a file);
-- lists folders and ``*.json`` files only, without hidden folders (.git, .cache ...);
+- lists folders and ``*.json`` files only (``suffixes``: agent files use ``.pt``), without
+  hidden folders (.git, .cache ...);
 - opens where layouts are: the folder last used, else the shipped ``assets/layouts``.
 Its colours, fonts and list rows come from ``assets/theme.json`` (``file_dialog`` blocks).
 """
@@ -31,14 +32,23 @@ def layouts_folder() -> Path:
 class LayoutFileDialog(UIFileDialog):
     """A modal dialog to pick a layout file to open, or a name to save one under."""
 
-    def __init__(self, rect: pygame.Rect, manager, *, title: str, start: Path, save: bool):
+    def __init__(
+        self,
+        rect: pygame.Rect,
+        manager,
+        *,
+        title: str,
+        start: Path,
+        save: bool,
+        suffixes: set[str] = LAYOUT_SUFFIXES,
+    ):
         super().__init__(
             rect,
             manager,
             window_title=title,
             initial_file_path=str(start),
             allow_existing_files_only=not save,
-            allowed_suffixes=set(LAYOUT_SUFFIXES),
+            allowed_suffixes=set(suffixes),
             always_on_top=True,
         )
         self.set_blocking(True)

@@ -11,15 +11,14 @@ settings. A file for the other env is handed to the other tab (``redirect``).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton
-from pygame_gui.windows import UIFileDialog
 
 from gridsim.app.draw import style
+from gridsim.app.file_dialog import LayoutFileDialog
 from gridsim.app.i18n import t, translate_message
 
 BUTTON_WIDTH = 110
@@ -45,6 +44,7 @@ class AgentFiles:
         self.pending: tuple[int, str] | None = None  # (token, action) awaiting its report
         self._dialog = None
         self._dialog_kind = ""
+        self.folder: Path | None = None  # where the dialog was used last
         x = width - 2 * BUTTON_WIDTH - 4 + 10
         self.open_button = UIButton(
             pygame.Rect(x, 3, BUTTON_WIDTH, 25),
@@ -102,6 +102,7 @@ class AgentFiles:
         if self._dialog is not None and getattr(event, "ui_element", None) is self._dialog:
             if et == pygame_gui.UI_FILE_DIALOG_PATH_PICKED:
                 kind, self._dialog = self._dialog_kind, None
+                self.folder = Path(event.text).parent
                 self.open(event.text) if kind == "open" else self.save(event.text)
                 return True
             if et == pygame_gui.UI_WINDOW_CLOSE:
@@ -110,19 +111,20 @@ class AgentFiles:
         return False
 
     def open_dialog(self, kind: str) -> None:
+        """The modal file dialog (.pt files), in the folder last used (else the current one)."""
         if self._dialog is not None:
             self._dialog.kill()
         w, h = self.manager.get_root_container().get_size()
-        rect = pygame.Rect(0, 0, min(520, w - 40), min(420, h - 80))
+        rect = pygame.Rect(0, 0, min(640, w - 40), min(500, h - 80))
         rect.center = (w // 2, h // 2)
-        start = os.path.join(os.getcwd(), DEFAULT_NAME if kind == "save" else "")
-        self._dialog = UIFileDialog(
+        folder = self.folder or Path.cwd()
+        self._dialog = LayoutFileDialog(
             rect,
             self.manager,
-            window_title=t("Open an agent") if kind == "open" else t("Save the agent as"),
-            initial_file_path=start,
-            allow_existing_files_only=kind == "open",
-            allowed_suffixes={".pt"},
+            title=t("Open an agent (*.pt)") if kind == "open" else t("Save the agent as (*.pt)"),
+            start=folder / DEFAULT_NAME if kind == "save" else folder,
+            save=kind == "save",
+            suffixes={".pt"},
         )
         self._dialog_kind = kind
 
