@@ -249,7 +249,7 @@ class RewardsView(DemoView):
         world, geo = self.world, self.geo
         v, best, path = self.solve()
         draw_board(surface, geo, world, optimal=best, values=(v, "V*", style.VALUE_STAR))
-        draw_grid.draw_path(surface, geo, path, len(path))
+        draw_grid.draw_path(surface, geo, path, len(path), fade=False)  # one fixed path
         crossed = sum(1 for s in path.states[1:] if int(s) in world.forbidden)
         x = geo.rect.right + 24
         w = self.rect.right - x - 10

@@ -29,6 +29,8 @@ SMALLEST = 9
 """No board text is drawn smaller than this many pixels: it is dropped instead."""
 INSET = 3
 """Pixels kept free inside a cell's edge, so numbers of neighbouring cells never run together."""
+SMALL_CELL = 60
+"""In cells smaller than this the arrows reach the corners: names get a halo there too."""
 
 # where each action's value goes, in cell widths from the centre (y down), best first:
 # a1..a4 at the outer end of their triangle, a5 beside the centre square (the path's stay
@@ -77,7 +79,7 @@ def name_labels(geo: grid.GridGeometry, world: World) -> list[Label]:
                 sizes(big),
                 style.WALL_LABEL if wall else style.LABEL,
                 NAMES,
-                halo=False,  # a corner no arrow or path reaches
+                halo=not wall and geo.cell < SMALL_CELL,  # arrows reach small cells' corners
                 clip=tuple(rect),
             )
         )

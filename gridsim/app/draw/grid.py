@@ -328,23 +328,27 @@ def step_line(geo: GridGeometry, a: int, b: int) -> tuple[tuple[float, float], .
     dx, dy = (bx - ax) / length, (by - ay) / length
     nx, ny = -dy, dx  # the right-hand side on screen (y grows downwards)
     lane = lane_offset(geo)
-    trim = geo.cell * 0.08
+    trim = lane  # turns join up: a path reads as one line, not dashes
     return (
         (ax + nx * lane + dx * trim, ay + ny * lane + dy * trim),
         (bx + nx * lane - dx * trim, by + ny * lane - dy * trim),
     )
 
 
-def draw_path(surface, geo: GridGeometry, traj, shown_steps: float, faint: bool = False) -> None:
+def draw_path(
+    surface, geo: GridGeometry, traj, shown_steps: float, faint: bool = False, fade: bool = True
+) -> None:
     """The first ``shown_steps`` steps of a trajectory as a path: each step on its own lane
-    with a small head showing the way it went, a loop for staying; older steps fade
-    (``faint``: all of it pale, e.g. an earlier trajectory behind the current one)."""
+    with a small head showing the way it went, a loop for staying; older steps fade unless
+    ``fade`` is False (a fixed path, e.g. the optimal one); ``faint``: all of it pale (an
+    earlier trajectory behind the current one)."""
     states = [int(s) for s in traj.states]
     whole = int(min(max(shown_steps, 0), len(traj)))
     width = max(3, geo.cell // 22)
     for k in range(whole):  # oldest first: the newest steps are drawn on top
         a, b = states[k], states[k + 1]
-        color = step_color(FRESH_STEPS + FADE_STEPS if faint else whole - 1 - k)
+        age = FRESH_STEPS + FADE_STEPS if faint else (whole - 1 - k if fade else 0)
+        color = step_color(age)
         if a == b:
             pygame.draw.circle(surface, color, loop_center(geo, a), loop_radius(geo), width)
             continue

@@ -25,8 +25,8 @@ import pygame
 from gridsim.app.draw import style
 from gridsim.app.i18n import language
 
-MARGIN = 1
-"""Pixels of halo around a label's ink; two boxes may touch but never overlap."""
+MARGIN = 2
+"""Pixels of halo around a label's ink: two labels keep at least twice this apart."""
 HALO = (255, 255, 255, 170)
 
 
