@@ -78,3 +78,17 @@ def test_the_same_runs_always_give_the_same_interval():
     x = np.random.default_rng(0).normal(size=(10, 4))
     assert curve_band(x)[1].tolist() == curve_band(x)[1].tolist()
     assert iqm_estimate(x[:, 0]) == iqm_estimate(x[:, 0])
+
+
+def test_resampling_by_counts_gives_exactly_the_iqm_of_each_resample():
+    from gridsim.compare.stats import resampled_iqms
+
+    rng = np.random.default_rng(5)
+    curves = rng.normal(size=(7, 30))
+    curves[2, 10:] = np.nan  # a run still going
+    curves[:, :3] = np.nan  # no run there yet
+    curves[0, 20:] = curves[1, 20:]  # ties
+    idx = rng.integers(7, size=(200, 7))
+    fast, slow = resampled_iqms(curves, idx), iqm(curves[idx], axis=1)
+    assert np.array_equal(np.isnan(fast), np.isnan(slow))
+    assert np.allclose(fast[~np.isnan(fast)], slow[~np.isnan(slow)], rtol=0, atol=1e-12)
