@@ -13,6 +13,8 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ["GRIDSIM_CONFIG"] = os.path.join(tempfile.mkdtemp(prefix="gridsim-tests-"), "s.json")
 # recordings made with the R key go to the recordings folder: a temporary one, not ~/Videos
 os.environ["GRIDSIM_RECORDINGS"] = tempfile.mkdtemp(prefix="gridsim-recordings-")
+# the app's comparisons run on a scripted pool, not worker processes (gridsim.compare.testing)
+os.environ["GRIDSIM_COMPARE_POOL"] = "fake"
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -64,6 +64,10 @@ def indirect_strings() -> list[str]:
     out += ["Set r_forbidden = 0", "Set r_forbidden = -10"]
     out += ["solved at {n} steps", "step budget reached ({n} steps)"]  # the trainer's messages
     out += list(CHAPTERS.values()) + [a for a, _ in MODES]
+    from gridsim.app.draw.bands import TABLE_COLUMNS
+
+    out += [*TABLE_COLUMNS, "Run again", "stopped"]  # the Compare tab's table; its toggle
+    out += ["starting the workers", "writing compare.csv, summary.md and compare.png"]
     for d in DEMOS:
         out += [d.title, d.caption, button_text(d)]
     return out

@@ -26,10 +26,20 @@ from gridsim.app.widgets import keep_tooltips_off
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
 MIN_SIZE = (1024, 700)
-SCENES = ("gridworld", "cartpole", "demos")
-TABS = (("gridworld", "Gridworld"), ("cartpole", "CartPole"), ("demos", "Demos"))
+SCENES = ("gridworld", "cartpole", "demos", "compare")
+TABS = (
+    ("gridworld", "Gridworld"),
+    ("cartpole", "CartPole"),
+    ("demos", "Demos"),
+    ("compare", "Compare"),
+)
 LANGUAGES = (("en", "English"), ("zh", "中文"))
-TAB_KEYS = {pygame.K_1: "gridworld", pygame.K_2: "cartpole", pygame.K_3: "demos"}
+TAB_KEYS = {
+    pygame.K_1: "gridworld",
+    pygame.K_2: "cartpole",
+    pygame.K_3: "demos",
+    pygame.K_4: "compare",
+}
 # what the user does that may rebuild widgets (see gridsim.app.garbage)
 INPUT_EVENTS = (pygame.MOUSEBUTTONUP, pygame.KEYUP, pygame.TEXTINPUT, pygame.VIDEORESIZE)
 
@@ -77,6 +87,7 @@ class App:
         self.collector = Collector()
         self._build_top_bar()
         from gridsim.app.scenes.cartpole import CartPoleScene
+        from gridsim.app.scenes.compare import CompareScene
         from gridsim.app.scenes.demos import DemosScene
         from gridsim.app.scenes.gridworld import GridworldScene
 
@@ -84,6 +95,9 @@ class App:
             "gridworld": GridworldScene(self.manager, self.size, world=world, factory=factory),
             "cartpole": CartPoleScene(self.manager, self.size, factory=factory),
             "demos": DemosScene(self.manager, self.size, factory=factory, demo=demo),
+            "compare": CompareScene(
+                self.manager, self.size, world_source=lambda: self.scenes["gridworld"].world
+            ),
         }
         self.current = ""
         for each in self.scenes.values():
@@ -232,7 +246,7 @@ class App:
     def shortcut(self, key: int, mod: int) -> bool:
         """The keyboard's way to the buttons (their tooltips name the keys): Space runs or
         pauses, S steps, Ctrl+R resets, Ctrl+O / Ctrl+S open / save a layout, Ctrl+Shift+O /
-        Ctrl+Shift+S open / save an agent, R records, Ctrl+1..3 switch tabs, Ctrl+Q quits.
+        Ctrl+Shift+S open / save an agent, R records, Ctrl+1..4 switch tabs, Ctrl+Q quits.
         True when ``key`` was one of them."""
         ctrl = bool(mod & pygame.KMOD_CTRL)
         if ctrl and key == pygame.K_q:

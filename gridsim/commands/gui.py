@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true", help="no window: SDL's dummy video driver")
     p.add_argument(
         "--scene",
-        choices=("gridworld", "cartpole", "demos"),
+        choices=("gridworld", "cartpole", "demos", "compare"),
         default="gridworld",
         help="the tab to open",
     )
@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
     if args.algo:
         from gridsim.app.trainer_link import algorithms
 
+        if args.scene not in ("gridworld", "cartpole"):
+            print("error: --algo trains on the gridworld or cartpole tab", file=sys.stderr)
+            return 2
         if args.algo not in algorithms():
             print(
                 f"error: unknown algorithm {args.algo!r} ({', '.join(algorithms())})",

@@ -114,6 +114,11 @@ class LocalPool:
         self.pending -= len(out)
         return out
 
+    def call(self, fn, *args):
+        """Run ``fn(*args)`` in a worker (e.g. drawing the figure away from the window);
+        an ``AsyncResult``."""
+        return self._pool.apply_async(fn, args)
+
     def close(self) -> None:
         """All runs are done: let the workers exit."""
         self._pool.close()

@@ -14,6 +14,7 @@ from gridsim.app.demos.concepts import (
     StochasticView,
     TrajectoryView,
 )
+from gridsim.app.demos.curves import LearningCurvesView
 from gridsim.app.demos.training import CartPoleTrainingView, GridTrainingView, GrpoView
 from gridsim.app.demos.values import RewardsView, ValuesView
 from gridsim.app.demos.variance import VarianceView
@@ -34,6 +35,7 @@ VIEWS: dict[str, type[DemoView]] = {
     "values": ValuesView,
     "grid_training": GridTrainingView,
     "variance": VarianceView,
+    "curves": LearningCurvesView,
     "cartpole_training": CartPoleTrainingView,
     "grpo": GrpoView,
     "rewards": RewardsView,

@@ -1,0 +1,235 @@
+"""A comparison as the window shows it: status, the return plot with IQM bands, the fraction
+solved, and the table — filled in live while the runs train in worker processes.
+
+Used by the Compare tab and by the chapter-3 learning-curves demo. The runs and the
+statistics happen elsewhere (``gridsim.compare.live``: worker processes and a monitor
+thread); each frame this panel reads the latest ``LiveView`` and redraws its plots only
+when the numbers changed. A click on a curve (or its legend entry) shows that algorithm's
+runs as thin lines.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pygame
+
+from gridsim.app.draw import style
+from gridsim.app.draw.bands import draw_returns, draw_solved, draw_table, shown_points, table_height
+from gridsim.app.i18n import language, t, translate_message
+from gridsim.compare.live import LiveComparison, LiveView
+
+POOL_VARIABLE = "GRIDSIM_COMPARE_POOL"
+"""Set to "fake" (the tests do), comparisons run on ``gridsim.compare.testing.FakeRunPool``."""
+CLICK_PIXELS = 14
+"""A click this close (vertically) to an algorithm's line picks it."""
+STATUS_HEIGHT = 40
+
+
+class CompareController:
+    """What the App asks of every scene's ``panel.controller``: ``pause`` on a tab switch (the
+    runs go on in their niced workers) and ``request_stop`` when the window closes."""
+
+    trainer = None
+
+    def __init__(self, panel: ComparisonPanel):
+        self.panel = panel
+
+    def status(self) -> str:
+        live = self.panel.live
+        return "running" if live is not None and live.latest().status == "running" else "idle"
+
+    def pause(self) -> None:
+        pass
+
+    def request_stop(self):
+        """The comparison to stop (it has ``stop(timeout)``), or None."""
+        return self.panel.live
+
+    def close(self, timeout: float = 0.5) -> None:
+        self.panel.stop()
+
+
+class ComparisonPanel:
+    """Status line, plots and table in ``rect``; ``start(settings)`` runs a comparison."""
+
+    def __init__(self, pool_factory=None, workers: int | None = None):
+        self.pool_factory = pool_factory
+        self.workers = workers
+        self.live: LiveComparison | None = None
+        self.controller = CompareController(self)
+        self.chosen: str | None = None
+        self.rect = pygame.Rect(0, 0, 400, 300)
+        self.error = ""
+        self._key = None
+        self._surface: pygame.Surface | None = None
+        self._axes = None
+        self._legend: dict[str, pygame.Rect] = {}
+
+    # --- running ------------------------------------------------------------------------
+    def start(self, settings, root=None) -> None:
+        """Stop what runs, then train every (algorithm, seed) of ``settings``."""
+        self.stop()
+        factory = self.pool_factory
+        if factory is None and os.environ.get(POOL_VARIABLE) == "fake":
+            from gridsim.compare.testing import FakeRunPool as factory
+        kwargs = {} if factory is None else {"pool_factory": factory}
+        self.live = LiveComparison(settings, root, workers=self.workers, **kwargs)
+        self.chosen = None
+        try:
+            self.live.start()
+        except OSError as e:  # the folder or the pool could not be made
+            self.error = t("could not start the runs: {e}", e=str(e))
+            self.live = None
+            return
+        self.error = ""
+
+    def stop(self, timeout: float = 1.0) -> None:
+        if self.live is not None and self.live.active:
+            self.live.stop(timeout)
+
+    @property
+    def view(self) -> LiveView | None:
+        return None if self.live is None else self.live.latest()
+
+    def running(self) -> bool:
+        return self.controller.status() == "running"
+
+    def relabel(self) -> None:
+        self._key = None
+
+    def close(self) -> None:
+        self.stop()
+
+    # --- layout and input ---------------------------------------------------------------------
+    def layout(self, rect: pygame.Rect) -> None:
+        self.rect = pygame.Rect(rect)
+        self._key = None
+
+    def _rects(self, n_algos: int):
+        r = self.rect
+        table_h = table_height(max(n_algos, 1))
+        plots_h = max(120, r.height - STATUS_HEIGHT - table_h - 8)
+        top = r.y + STATUS_HEIGHT
+        returns_w = int(r.width * 0.68)
+        returns = pygame.Rect(r.x, top, returns_w, plots_h)
+        solved = pygame.Rect(r.x + returns_w + 8, top, r.width - returns_w - 8, plots_h)
+        table = pygame.Rect(r.x, returns.bottom + 8, r.width, table_h)
+        return returns, solved, table
+
+    def handle_click(self, pos) -> bool:
+        """Pick the algorithm whose line (or legend entry) is under ``pos``; a click on the
+        chosen one, or away from every line, shows all algorithms again."""
+        view = self.view
+        if view is None or not view.bands:
+            return False
+        returns, _, _ = self._rects(len(view.bands))
+        if not returns.collidepoint(pos):
+            return False
+        picked = next((a for a, box in self._legend.items() if box.collidepoint(pos)), None)
+        if picked is None and self._axes is not None and self._axes.plot.collidepoint(pos):
+            picked = self._nearest_line(view, pos)
+        self.chosen = None if picked == self.chosen else picked
+        self._key = None
+        return True
+
+    def _nearest_line(self, view: LiveView, pos) -> str | None:
+        axes = self._axes
+        count = shown_points(view.grid, view.x_max)
+        if not count:
+            return None
+        x = (pos[0] - axes.plot.x) / axes.plot.width * axes.x_hi
+        i = int(np.clip(np.searchsorted(view.grid[:count], x), 0, count - 1))
+        best, best_d = None, CLICK_PIXELS
+        for b in view.bands:
+            if np.isfinite(b.line[i]):
+                d = abs(float(axes.sy(b.line[i])) - pos[1])
+                if d <= best_d:
+                    best, best_d = b.algo, d
+        return best
+
+    # --- drawing -------------------------------------------------------------------------------
+    def status_line(self) -> tuple[str, tuple]:
+        view = self.view
+        if self.error:
+            return self.error, style.ERROR
+        if view is None:
+            return t("Pick algorithms, the world, seeds and a budget, then press Run."), style.MUTED
+        if view.status == "failed":
+            return translate_message(view.message), style.ERROR
+        seconds = f"{view.elapsed_s:.0f}"
+        if view.status == "running":
+            if view.message and not view.done and not view.running:
+                return t("starting {n} worker processes…", n=self.live.workers), style.MUTED
+            if view.message:
+                return translate_message(view.message), style.MUTED
+            return (
+                t(
+                    "running: {done}/{total} runs done, {running} training · {s} s",
+                    done=view.done,
+                    total=view.total,
+                    running=view.running,
+                    s=seconds,
+                ),
+                style.TEXT,
+            )
+        if view.status == "stopped":
+            return t("stopped: {done}/{total} runs done", done=view.done, total=view.total), (
+                style.MUTED
+            )
+        return (
+            t("finished: {done} runs in {s} s", done=view.done, s=seconds)
+            + (" · " + t("{n} failed", n=view.failed) if view.failed else ""),
+            style.OK if not view.failed else style.ERROR,
+        )
+
+    def draw(self, surface: pygame.Surface) -> None:
+        r = self.rect
+        text, color = self.status_line()
+        style.blit_text(surface, text, (r.x, r.y + 2), 14, color, bold=True)
+        view = self.view
+        if view is not None:
+            where = t("results: {path}", path=str(view.root))
+            style.blit_text(surface, where, (r.x, r.y + 21), 11, style.MUTED)
+        n = len(view.bands) if view is not None and view.bands else 0
+        returns, solved, table = self._rects(n)
+        area = returns.union(solved).union(table)
+        key = (
+            None if view is None else view.version,
+            self.chosen,
+            area.size,
+            language(),
+        )
+        if key != self._key or self._surface is None:
+            self._key = key
+            self._surface = style.canvas(self._surface, area.size)
+            self._surface.fill(style.BACKGROUND)
+            shift = (-area.x, -area.y)
+            grid = view.grid if view is not None else np.array([1.0])
+            bands = view.bands if view is not None else ()
+            x_max = view.x_max if view is not None else 0.0
+            reference, label = (None, "") if view is None else (view.reference, "")
+            if reference is not None:
+                name = "optimal policy: {x}" if view.settings.env == "gridworld" else "solved: {x}"
+                label = t(name, x=f"{reference:.4g}")
+            runs = {s.algo: s.finished for s in view.summaries} if view is not None else {}
+            self._axes, legend = draw_returns(
+                self._surface,
+                returns.move(shift),
+                grid,
+                bands,
+                x_max,
+                reference,
+                label,
+                self.chosen,
+                runs,
+            )
+            if self._axes is not None:  # drawn on the cache: back to window coordinates
+                self._axes = replace(self._axes, plot=self._axes.plot.move(area.topleft))
+            self._legend = {a: box.move(area.topleft) for a, box in legend.items()}
+            draw_solved(self._surface, solved.move(shift), grid, bands, x_max, self.chosen)
+            summaries = view.summaries if view is not None else ()
+            draw_table(self._surface, table.move(shift), summaries, self.chosen)
+        surface.blit(self._surface, area.topleft)

@@ -1,0 +1,246 @@
+"""A comparison followed live, for the app: runs on the local pool, curves read as they grow.
+
+``LiveComparison`` submits every (algorithm, seed) run to a ``LocalPool`` (workers niced, so
+the window keeps its frame rate) and starts one monitor thread. The thread follows each
+run's streamed metrics (``CurveReader``), recomputes the IQM bands and the table from
+``gridsim.compare.stats`` and ``summary`` (the CLI's code, so the same numbers), and
+publishes a frozen ``LiveView``; the window reads the latest each frame. When every run is
+done, a worker writes compare.csv, summary.md and compare.png into the folder.
+Neither torch nor pygame is imported here.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from gridsim.compare.pool import LocalPool, available_cores
+from gridsim.compare.report import reference_return, write_report
+from gridsim.compare.runs import (
+    POINTS,
+    CompareSettings,
+    CurveReader,
+    RunRecord,
+    read_record,
+    run_folder,
+    save_settings,
+    step_grid,
+    write_failure,
+)
+from gridsim.compare.summary import AlgoBands, AlgoSummary, bands, summarize
+
+POLL_S = 0.2
+"""How often the monitor looks for new rows and finished runs."""
+MIN_STATS_INTERVAL_S = 0.5
+"""Bands are recomputed at most this often (and at most 1/4 of the time: they cost CPU the
+runs could use)."""
+WORKER_NICE = 10
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """What the window shows of a comparison, as of one moment (read-only)."""
+
+    status: str
+    """"running" | "finished" (runs done, results written) | "stopped" | "failed"."""
+    message: str
+    settings: CompareSettings
+    root: Path
+    grid: np.ndarray
+    reference: float | None
+    bands: tuple[AlgoBands, ...]
+    summaries: tuple[AlgoSummary, ...]
+    total: int
+    done: int
+    failed: int
+    running: int
+    x_max: float
+    """The most env steps any run has reached (the plots' x range)."""
+    elapsed_s: float
+    version: int
+    """Changes whenever the curves or the table change (the window redraws then)."""
+
+
+class LiveComparison:
+    """Start with ``start()``, read ``latest()`` every frame, ``stop()`` within a second."""
+
+    def __init__(
+        self,
+        settings: CompareSettings,
+        root: Path | None = None,
+        workers: int | None = None,
+        nice: int = WORKER_NICE,
+        pool_factory=LocalPool,
+    ):
+        self.settings = settings
+        self.root = Path(root or tempfile.mkdtemp(prefix="gridsim-compare-"))
+        self.workers = workers or max(1, min(available_cores(), len(settings.pairs())))
+        self._nice = nice
+        self._pool_factory = pool_factory
+        self._pool = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.grid = step_grid(settings.max_steps)
+        self._started = 0.0
+        self._view = LiveView(
+            "running",
+            "starting the workers",
+            settings,
+            self.root,
+            self.grid,
+            reference_return(settings),
+            (),
+            (),
+            len(settings.pairs()),
+            0,
+            0,
+            0,
+            0.0,
+            0.0,
+            0,
+        )
+
+    def latest(self) -> LiveView:
+        return self._view
+
+    @property
+    def active(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        save_settings(self.root, self.settings)
+        self._started = time.perf_counter()
+        self._pool = self._pool_factory(self.workers, nice=self._nice)
+        self._thread = threading.Thread(target=self._monitor, name="compare-monitor", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Kill the runs in flight (finished ones stay in the folder) and end the monitor."""
+        self._stopping.set()
+        with self._lock:
+            if self._pool is not None:
+                self._pool.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        view = self._view
+        if view.status == "running":
+            self._view = replace(
+                view, status="stopped", message="stopped", version=view.version + 1
+            )
+
+    # --- the monitor thread -------------------------------------------------------------------
+    def _monitor(self) -> None:
+        try:
+            self._follow()
+        except Exception as e:  # noqa: BLE001 - the window shows it instead of crashing
+            self._publish(status="failed", message=f"{type(e).__name__}: {e}")
+
+    def _follow(self) -> None:
+        s = self.settings
+        readers = {pair: CurveReader(run_folder(self.root, *pair), self.grid) for pair in s.pairs()}
+        records: dict[tuple[str, int], RunRecord] = {}
+        from gridsim.commands.train import TrainJob
+
+        jobs = [
+            TrainJob(
+                env=s.env,
+                algo=algo,
+                seed=seed,
+                max_steps=s.max_steps,
+                out=run_folder(self.root, algo, seed),
+                world=s.world,
+                overrides=tuple(s.overrides_for(algo).items()),
+                keep_going=s.keep_going,
+            )
+            for algo, seed in s.pairs()
+        ]
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._pool.submit(jobs)
+        changed = set(s.algos)
+        last_stats, stats_cost = 0.0, 0.0
+        while not self._stopping.is_set():
+            for result in self._pool.done(timeout=POLL_S):
+                job = result.job
+                if result.summary is None:
+                    write_failure(self.root, job.algo, job.seed, result.crash)
+                records[(job.algo, job.seed)] = read_record(self.root, job.algo, job.seed)
+                readers[(job.algo, job.seed)].close()
+                changed.add(job.algo)
+            for (algo, _), reader in readers.items():
+                if reader.poll():
+                    changed.add(algo)
+            finished = len(records) == len(readers)
+            now = time.perf_counter()
+            due = now - last_stats >= max(MIN_STATS_INTERVAL_S, 4 * stats_cost)
+            if changed and (finished or due):
+                t0 = time.perf_counter()
+                self._publish_numbers(readers, records, changed)
+                stats_cost = time.perf_counter() - t0
+                last_stats, changed = now, set()
+            if finished:
+                break
+        if self._stopping.is_set():
+            return
+        self._publish(message="writing compare.csv, summary.md and compare.png")
+        result = self._pool.call(write_report, self.root, self.settings)
+        while not self._stopping.is_set():
+            if result.ready():
+                break
+            time.sleep(POLL_S)
+        if self._stopping.is_set():
+            return
+        result.get()
+        self._pool.close()
+        done = self._view
+        message = (
+            f"{done.done - done.failed} runs finished, {done.failed} failed"
+            if done.failed
+            else f"{done.done} runs finished"
+        )
+        self._publish(status="finished", message=message)
+
+    def _publish_numbers(self, readers, records, changed) -> None:
+        s, view = self.settings, self._view
+        old = {b.algo: b for b in view.bands}
+        all_bands, summaries = [], []
+        for algo in s.algos:
+            mine = [(pair, r) for pair, r in readers.items() if pair[0] == algo]
+            if algo in changed or algo not in old:
+                curves = [
+                    r.curve
+                    for pair, r in mine
+                    if r.curve.rows and records.get(pair, RunRecord(*pair, "")).status != "failed"
+                ]
+                all_bands.append(bands(algo, curves, POINTS))
+            else:
+                all_bands.append(old[algo])
+            outcomes = [records.get(pair, RunRecord(*pair, "not run")) for pair, _ in mine]
+            summaries.append(summarize(algo, outcomes))
+        done = len(records)
+        running = sum(1 for pair, r in readers.items() if r.curve.rows and pair not in records)
+        self._publish(
+            bands=tuple(all_bands),
+            summaries=tuple(summaries),
+            done=done,
+            failed=sum(r.status == "failed" for r in records.values()),
+            running=running,
+            x_max=max((float(r.curve.steps) for r in readers.values()), default=0.0),
+            message="",
+        )
+
+    def _publish(self, **changes) -> None:
+        view = self._view
+        self._view = replace(
+            view,
+            **changes,
+            elapsed_s=time.perf_counter() - self._started,
+            version=view.version + 1,
+        )
