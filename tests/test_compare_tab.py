@@ -81,10 +81,12 @@ def test_the_curves_fill_in_while_the_runs_train(app, monkeypatch):
     assert view.status == "running" and view.done < view.total
     run_until(app, lambda: scene.panel.view.running == 2)  # two more runs underway
     view = scene.panel.view
-    simple_pg = view.bands[0]
-    assert simple_pg.n[-1] == 2 and simple_pg.n.max() == 4  # the runs in flight, as far as reached
-    assert np.isfinite(simple_pg.per_seed[2]).any() and np.isnan(simple_pg.per_seed[2, -1])
-    assert view.bands[2].n.max() == 0  # vpg: no run yet
+    # started seed by seed: simple_pg and rtg_pg seed 0 are done, vpg seed 0 and simple_pg
+    # seed 1 are in flight, drawn as far as they got
+    simple_pg, rtg_pg, vpg = view.bands
+    assert simple_pg.n[-1] == 1 and simple_pg.n.max() == 2
+    assert np.isfinite(simple_pg.per_seed[1]).any() and np.isnan(simple_pg.per_seed[1, -1])
+    assert vpg.n[-1] == 0 and vpg.n.max() == 1 and rtg_pg.n[-1] == 1
 
 
 def test_the_table_has_the_numbers_of_summary_md_and_every_line_sits_in_its_band(app):

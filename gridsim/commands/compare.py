@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     pairs = settings.pairs()
-    todo = [(a, s) for a, s in pairs if read_record(root, a, s).status == "not run"]
+    todo = [p for p in settings.run_order() if read_record(root, *p).status == "not run"]
     started = time.perf_counter()
     interrupted = False
     if todo:

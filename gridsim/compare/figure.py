@@ -73,9 +73,13 @@ def draw_figure(
         ax.grid(alpha=0.3)
         ax.set_xlim(0, x[-1] if len(x) else 1)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: steps_text(v)))
-    world = "" if settings.world is None else f" ({settings.world.rows}x{settings.world.cols})"
+    world = (
+        "CartPole-v1"
+        if settings.env == "cartpole"
+        else f"{settings.env} ({settings.world.rows}x{settings.world.cols})"
+    )
     fig.suptitle(
-        f"{settings.env}{world}: {', '.join(b.algo for b in bands)}, "
+        f"{world}: {', '.join(b.algo for b in bands)}, "
         f"{settings.seeds} seeds each, budget {settings.max_steps:,} steps"
     )
     path = Path(path)

@@ -158,7 +158,7 @@ class LiveComparison:
                 overrides=tuple(s.overrides_for(algo).items()),
                 keep_going=s.keep_going,
             )
-            for algo, seed in s.pairs()
+            for algo, seed in s.run_order()
         ]
         with self._lock:
             if self._stopping.is_set():

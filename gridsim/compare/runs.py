@@ -61,8 +61,13 @@ class CompareSettings:
         return out
 
     def pairs(self) -> list[tuple[str, int]]:
-        """Every (algorithm, seed) of the comparison, algorithm by algorithm."""
+        """Every (algorithm, seed) of the comparison, algorithm by algorithm (the tables)."""
         return [(algo, seed) for algo in self.algos for seed in range(self.seeds)]
+
+    def run_order(self) -> list[tuple[str, int]]:
+        """The pairs seed by seed (the order they are started in): every algorithm's curve
+        fills in from the start, and a stopped comparison has about as many runs of each."""
+        return [(algo, seed) for seed in range(self.seeds) for algo in self.algos]
 
     def to_dict(self) -> dict:
         from gridsim.layout import world_to_dict

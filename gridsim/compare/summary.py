@@ -127,7 +127,8 @@ def summary_markdown(
 ) -> str:
     """summary.md: the table, how to read it, and every run that failed or has not run."""
     done = sum(r.status != "not run" for r in records)
-    title = f"# {settings.env}: {len(summaries)} algorithms x {settings.seeds} seeds"
+    env = "CartPole-v1" if settings.env == "cartpole" else f"{settings.env} ({_size(settings)})"
+    title = f"# {env}: {', '.join(s.algo for s in summaries)}, {settings.seeds} seeds each"
     lines = [title, ""]
     if done < len(records):
         lines += [
@@ -158,9 +159,8 @@ def summary_markdown(
             f"{format_estimate(s.seconds_to_solve, 'seconds')} | "
             f"{format_estimate(s.final_return, 'return')} |"
         )
-    if reference is not None:
-        name = "optimal policy" if settings.env == "gridworld" else "solved at"
-        lines += ["", f"Return of the {name}: {reference:.4g}."]
+    if reference is not None and settings.env == "gridworld":
+        lines += ["", f"Return of the optimal policy: {reference:.4g}."]
     failed = [r for r in records if r.status == "failed"]
     if failed:
         lines += ["", "Failed runs (delete a run's folder to run it again):", ""]
@@ -169,6 +169,11 @@ def summary_markdown(
     if missing:
         lines += ["", "Not run yet: " + ", ".join(f"{r.algo} seed {r.seed}" for r in missing)]
     return "\n".join(lines) + "\n"
+
+
+def _size(settings: CompareSettings) -> str:
+    w = settings.world
+    return "" if w is None else f"{w.rows}x{w.cols}"
 
 
 def format_estimate(e: stats.Estimate, kind: str) -> str:

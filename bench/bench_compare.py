@@ -1,0 +1,132 @@
+"""How close `compare` comes to the ideal speed-up on this machine's cores.
+
+    python bench/bench_compare.py [--env cartpole|gridworld] [--algos ppo,vpg,rtg_pg]
+                                  [--seeds 10] [--max-steps N] [--ray]
+
+Measured in one run, the same (algorithm, seed) runs three ways:
+1. alone: each run by itself in this process (torch warmed up first), one after another.
+   The ideal for N cores is the sum of those times / N: (30 runs x one run's time) / cores.
+2. pool: all runs on compare's local process pool (N spawned workers), wall time from
+   creating the pool (so the workers' start-up, torch import included) to the last result.
+3. --ray: the same on a local Ray instance (ray.init to the last result; init shown apart).
+Prints the ratios pool / ideal (compare's goal: within 15%, i.e. <= 1.15) and ray / pool,
+the load average before and after (the machine may be shared), and checks that each run's
+env steps are the same all three ways.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gridsim.commands.train import DEFAULT_MAX_STEPS, TrainJob, train_run  # noqa: E402
+from gridsim.compare.pool import LocalPool, RayPool, available_cores  # noqa: E402
+
+
+def jobs_for(env, algos, seeds, max_steps, root: Path) -> list[TrainJob]:
+    world = None
+    if env == "gridworld":
+        from gridsim.layout import load_layout, shipped_layout
+
+        world = load_layout(shipped_layout("tutorial_3x3"))
+    return [
+        TrainJob(
+            env=env,
+            algo=algo,
+            seed=seed,
+            max_steps=max_steps,
+            out=root / algo / f"seed_{seed}",
+            world=world,
+        )
+        for algo in algos
+        for seed in range(seeds)
+    ]
+
+
+def run_alone(jobs) -> tuple[float, dict]:
+    """Each job by itself, one after another: (total seconds, steps per (algo, seed))."""
+    import torch
+
+    torch.set_num_threads(1)
+    warm = jobs[0]
+    train_run(TrainJob(**{**warm.__dict__, "out": Path(warm.out).parent / "warm", "max_steps": 1}))
+    total, steps = 0.0, {}
+    for job in jobs:
+        t0 = time.perf_counter()
+        summary, _ = train_run(job)
+        total += time.perf_counter() - t0
+        steps[(job.algo, job.seed)] = summary["steps"]
+        print(f"  alone {job.algo} seed {job.seed}: {time.perf_counter() - t0:.2f} s", flush=True)
+    return total, steps
+
+
+def run_pool(pool, jobs, started: float) -> tuple[float, dict]:
+    """Submit every job, wait for the last: (seconds since ``started``, steps per run)."""
+    pool.submit(jobs)
+    steps = {}
+    while pool.pending:
+        for result in pool.done(timeout=0.2):
+            if result.summary is None:
+                raise RuntimeError(f"{result.job.algo} seed {result.job.seed}: {result.crash}")
+            steps[(result.job.algo, result.job.seed)] = result.summary["steps"]
+    seconds = time.perf_counter() - started
+    pool.close()
+    return seconds, steps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env", default="cartpole", choices=("cartpole", "gridworld"))
+    parser.add_argument("--algos", default="ppo,vpg,rtg_pg")
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--ray", action="store_true", help="also time a local Ray instance")
+    args = parser.parse_args()
+    algos = args.algos.split(",")
+    max_steps = args.max_steps or DEFAULT_MAX_STEPS[args.env]
+    cores = available_cores()
+    load_before = os.getloadavg()
+    print(
+        f"{args.env}: {', '.join(algos)} x {args.seeds} seeds, budget {max_steps:,} steps, "
+        f"{cores} cores; load average {load_before[0]:.2f}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-compare-") as tmp:
+        root = Path(tmp)
+
+        def jobs(name):
+            return jobs_for(args.env, algos, args.seeds, max_steps, root / name)
+
+        alone_s, alone_steps = run_alone(jobs("alone"))
+        ideal = alone_s / cores
+        print(f"alone: {alone_s:.1f} s for {len(alone_steps)} runs; ideal: {ideal:.1f} s")
+
+        started = time.perf_counter()
+        pool_s, pool_steps = run_pool(LocalPool(cores), jobs("pool"), started)
+        ratio = pool_s / ideal
+        print(f"pool of {cores}: {pool_s:.1f} s; pool / ideal = {ratio:.3f} (goal <= 1.15)")
+        same = pool_steps == alone_steps
+
+        if args.ray:
+            started = time.perf_counter()
+            ray_pool = RayPool(num_cpus=cores)
+            init_s = time.perf_counter() - started
+            ray_s, ray_steps = run_pool(ray_pool, jobs("ray"), started)
+            print(
+                f"ray (local, {cores} CPUs): {ray_s:.1f} s, of which ray.init {init_s:.1f} s "
+                f"-> ray / pool = {ray_s / pool_s:.3f}, ray / ideal = {ray_s / ideal:.3f}"
+            )
+            same = same and ray_steps == alone_steps
+    load_after = os.getloadavg()
+    print(f"same env steps per run every way: {same}; load average after {load_after[0]:.2f}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
