@@ -163,7 +163,7 @@ def _legend(surface, plot, bands, chosen, runs) -> dict[str, pygame.Rect]:
     out = {}
     y = plot.bottom - 4 - 19 * len(bands)
     for b in bands:
-        text = t("{algo} ({n} runs)", algo=b.algo, n=runs.get(b.algo, 0))
+        text = t("{algo} (n = {n})", algo=b.algo, n=runs.get(b.algo, 0))
         image = style.text(text, 12, style.TEXT, bold=b.algo == chosen)
         box = pygame.Rect(plot.right - image.get_width() - 34, y, image.get_width() + 30, 18)
         surface.fill(style.CELL, box)
