@@ -125,17 +125,20 @@ def resampled_iqms(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     order = np.argsort(x, axis=0)  # [runs, P]; NaN last
     values = np.take_along_axis(x, order, axis=0)
     finite = np.isfinite(values)
-    # [runs, P, reps]: copies of each point's j-th smallest value in each resample
-    c = counts.T.astype(np.int32)[order] * finite[:, :, None]
-    cum = np.cumsum(c, axis=0)
-    k = cum[-1]
+    by_run = counts.T.astype(np.int32)  # [runs, reps]
+    k = np.isfinite(x).T.astype(np.int32) @ by_run  # [P, reps]: finite values per resample
     low, high = k // 4, k - k // 4
-    weight = np.minimum(cum, high) - np.maximum(cum - c, low)
-    np.clip(weight, 0, None, out=weight)
-    total = np.einsum("jpr,jp->rp", weight, np.where(finite, values, 0.0))
-    width = (high - low).T
+    total = np.zeros(k.shape)
+    before = np.zeros(k.shape, dtype=np.int32)  # copies of smaller values in the resample
+    for j in range(n_runs):  # the j-th smallest value of every point, all resamples at once
+        copies = by_run[order[j]] * finite[j][:, None]  # [P, reps]
+        after = before + copies
+        weight = np.minimum(after, high) - np.maximum(before, low)
+        total += np.clip(weight, 0, None) * np.where(finite[j], values[j], 0.0)[:, None]
+        before = after
+    width = high - low
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(width > 0, total / np.maximum(width, 1), np.nan)
+        return np.where(width > 0, total / np.maximum(width, 1), np.nan).T
 
 
 def _percentiles(stats: np.ndarray, confidence: float, axis: int):
