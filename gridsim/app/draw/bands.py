@@ -14,9 +14,8 @@ import numpy as np
 import pygame
 
 from gridsim.app.draw import style
-from gridsim.app.draw.plot import nice_range, nice_ticks, tick_labels
+from gridsim.app.draw.plot import draw_x_ticks, nice_range, nice_ticks, tick_labels, x_ticks
 from gridsim.app.i18n import t
-from gridsim.compare.figure import steps_text
 from gridsim.compare.palette import algo_color
 from gridsim.compare.summary import AlgoBands, AlgoSummary, format_estimate
 
@@ -135,12 +134,10 @@ def _axes(surface, axes: Axes) -> None:
         yy = float(axes.sy(v))
         pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
         style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
-    for v in nice_ticks(0.0, axes.x_hi, 6):
+    for v in x_ticks(0.0, axes.x_hi, plot.width):
         xx = float(axes.sx(v))
         pygame.draw.line(surface, style.PLOT_GRID, (xx, plot.y), (xx, plot.bottom))
-        style.blit_text(
-            surface, steps_text(v), (xx, plot.bottom + 3), 11, style.MUTED, anchor="midtop"
-        )
+    draw_x_ticks(surface, plot, 0.0, axes.x_hi)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
     style.blit_text(
@@ -195,11 +192,7 @@ def draw_solved(
         yy = float(axes.sy(v))
         pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
         style.blit_text(surface, f"{v:g}", (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
-    for v in nice_ticks(0.0, axes.x_hi, 3):
-        xx = float(axes.sx(v))
-        style.blit_text(
-            surface, steps_text(v), (xx, plot.bottom + 3), 11, style.MUTED, anchor="midtop"
-        )
+    draw_x_ticks(surface, plot, 0.0, axes.x_hi)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
     if not count:

@@ -63,6 +63,7 @@ class ComparisonPanel:
         self.chosen: str | None = None
         self.rect = pygame.Rect(0, 0, 400, 300)
         self.error = ""
+        self.status_text_rect: pygame.Rect | None = None  # no tooltip covers it (App)
         self._key = None
         self._surface: pygame.Surface | None = None
         self._axes = None
@@ -188,7 +189,7 @@ class ComparisonPanel:
     def draw(self, surface: pygame.Surface) -> None:
         r = self.rect
         text, color = self.status_line()
-        style.blit_text(surface, text, (r.x, r.y + 2), 14, color, bold=True)
+        self.status_text_rect = style.blit_text(surface, text, (r.x, r.y + 2), 14, color, bold=True)
         view = self.view
         if view is not None:
             where = t("results: {path}", path=str(view.root))

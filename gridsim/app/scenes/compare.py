@@ -44,6 +44,7 @@ class CompareScene(Scene):
         self.world_source = world_source or default_world
         self.env = "gridworld"
         self.message = ""
+        self.message_rect: pygame.Rect | None = None
         self.panel = ComparisonPanel(pool_factory)
         self._build_left()
         self.layout(size)
@@ -175,9 +176,11 @@ class CompareScene(Scene):
             note = t("CartPole-v1: solved at a mean return of 475")
         style.blit_text(surface, note, (12, self.world_note_y), 12, style.MUTED)
         y = self.help_y
+        self.message_rect = None  # no tooltip covers it (App)
         if self.message:
             for line in style.wrap(self.message, 13, LEFT_WIDTH - 24):
-                style.blit_text(surface, line, (12, y), 13, style.ERROR)
+                box = style.blit_text(surface, line, (12, y), 13, style.ERROR)
+                self.message_rect = box.union(self.message_rect or box)
                 y += 18
             y += 6
         help_text = t(
