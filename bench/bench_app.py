@@ -156,10 +156,17 @@ def bench_frames(
     print("PASS" if close_s <= 1.0 else "FAIL")
     if record:
         w, h = saved.size
+        grabs = [1000 * x for x in app.recording.recorder.grab_seconds]
         print(
             f"recording ({record}) through every measured frame: {saved.frames} frames, "
             f"{w}x{h}, {saved.bytes / 1e6:.2f} MB, {saved.dropped} dropped; "
             f"saved {save_s:.2f} s after Stop"
+        )
+        cpu = [1000 * x for x in app.recording.recorder.grab_cpu_seconds]
+        print(
+            f"  UI-thread capture per recorded frame: median {statistics.median(grabs):.2f} ms "
+            f"wall ({statistics.median(cpu):.2f} ms CPU), p95 {percentile(grabs, 95):.2f} ms "
+            f"wall ({percentile(cpu, 95):.2f} ms CPU), {len(grabs)} captures"
         )
         shutil.rmtree(folder, ignore_errors=True)
     in_app = app_steps / app_seconds

@@ -1,16 +1,21 @@
 """Record what the app shows to an animated GIF or an MP4, without slowing the app down.
 
 The UI thread only *captures*: at the recording's frame rate it copies the recorded parts
-of the screen side by side, scales them down once (``pygame.transform.smoothscale``) and
-hands the RGB bytes to a queue (about a millisecond per captured frame). A writer thread
-feeds them to ffmpeg through imageio (``imageio`` + ``imageio-ffmpeg``, which ships the
-ffmpeg binary), so the encoding runs in ffmpeg's own process, not under the UI's GIL:
+of the screen, as the screen holds them (no colour conversion, no scaling), and hands the
+bytes to a queue: well under a millisecond of the UI thread's CPU per captured frame
+(bench/bench_app.py --record measures it). A writer thread feeds them to ffmpeg with
+imageio-ffmpeg's ``write_frames`` (the package ships a static ffmpeg), so converting,
+scaling ("area" filter) and encoding all run in ffmpeg's own process, not under the UI's
+GIL:
 
-* MP4: H.264 (libx264, yuv420p, CRF 26) is written as the frames arrive;
-* GIF: the frames go to a lossless FFV1 intermediate; when the recording stops, ffmpeg
-  makes one palette for the whole clip (``palettegen``, 128 colours) and maps every frame
-  to it, redrawing only the rectangle that changed (``paletteuse`` with diff_mode): one
-  palette keeps the flat colours of the board exact and the file small.
+* MP4: H.264 (libx264 "veryfast", yuv420p, CRF 26) written as the frames arrive (about
+  4 ms of ffmpeg's CPU per 640x490 frame);
+* GIF: the frames go to a lossless intermediate (H.264 RGB at qp 0, "ultrafast": about
+  2 ms of ffmpeg's CPU per frame, a quarter of FFV1's and a sixth of its size, measured);
+  when the recording stops, ffmpeg makes one palette for the whole clip (``palettegen``,
+  128 colours) and maps every frame to it, redrawing only the rectangle that changed
+  (``paletteuse`` with diff_mode): one palette keeps the board's flat colours exact and
+  the file small (about 0.7 s of CPU for a 10-second clip).
 
 Everything is written under temporary names in the destination folder (``.NAME.*.part``)
 and renamed to the final name only when complete; a cancelled or failed recording leaves
@@ -26,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,9 +45,10 @@ MAX_SIZE = {"gif": (640, 560), "mp4": (1280, 960)}
 """The largest frame (width, height); bigger views are scaled down to fit."""
 MAX_SECONDS = {"gif": 120, "mp4": 600}
 """A recording stops (and is saved) after this long: a 2-minute GIF is already tens of MB."""
-QUEUE_FRAMES = 64
-"""Frames waiting for the writer thread; when it falls this far behind, frames are dropped
-(and counted) rather than stalling the UI."""
+QUEUE_FRAMES = 24
+"""Frames waiting for the writer thread (raw screen rows: about 2 MB each at 1280x800);
+when it falls this far behind, frames are skipped (and counted; the one before is shown
+longer) rather than stalling the UI or growing without bound."""
 GIF_COLOURS = 128
 
 
@@ -116,57 +123,73 @@ def ffmpeg_exe() -> str:
 
 
 class VideoWriter:
-    """Frames (uint8 [H, W, 3], all the same size) in; ``finish()`` puts the video at ``path``.
+    """Frames in, ``finish()`` puts the video at ``path``: numpy RGB frames (uint8 [H, W, 3])
+    with ``append``, or raw pixel rows in an ffmpeg pixel format with ``append_raw`` (what
+    the app's screen holds: no conversion on the UI thread). All frames have one size.
 
     Not thread-safe: one thread appends and finishes (the Recorder's writer thread, or a
     command that renders frames itself, like ``eval --render-gif``).
     """
 
-    def __init__(self, path, fps: int, fmt: str | None = None):
+    def __init__(self, path, fps: int, fmt: str | None = None, size=None):
         self.path = Path(path)
         self.fmt = fmt or format_of(self.path)
         self.fps = fps
         self.frames = 0
-        self.size: tuple[int, int] | None = None
+        self.size: tuple[int, int] | None = size
+        """The video's frame size (even sides); frames of another size are scaled by ffmpeg
+        (so the UI thread need not). Default: the size of the first frame."""
+        self._input: tuple[int, int, str] | None = None  # (width, height, pixel format)
         stem = f".{self.path.name}.{os.getpid()}-{id(self) & 0xFFFFFF:x}"
         self._part = self.path.with_name(f"{stem}.part.{'mkv' if self.fmt == 'gif' else 'mp4'}")
         self._palette = self.path.with_name(f"{stem}.palette.png")
         self._gif = self.path.with_name(f"{stem}.part.gif")
         self._writer = None
 
-    def _open(self, size: tuple[int, int]):
-        import imageio.v2 as imageio
-
+    def _open(self, width: int, height: int, pixels: str):
+        """imageio-ffmpeg's frame writer (a generator fed with bytes), ffmpeg started."""
         ffmpeg_exe()  # a clear RecordingError when imageio-ffmpeg is missing
+        import imageio_ffmpeg
+
         if self.fmt == "gif":  # lossless; mapped to one palette in finish()
-            options = {"codec": "ffv1", "pixelformat": "bgr0", "macro_block_size": 1}
+            codec, out = "libx264rgb", "rgb24"
+            params = ["-qp", "0", "-preset", "ultrafast"]
         else:
-            options = {
-                "codec": "libx264",
-                "pixelformat": "yuv420p",
-                "macro_block_size": 2,
-                "output_params": ["-crf", "26", "-preset", "veryfast", "-tune", "animation"],
-            }
-        return imageio.get_writer(
-            self._part,
-            format="FFMPEG",
-            mode="I",
+            codec, out = "libx264", "yuv420p"
+            params = ["-crf", "26", "-preset", "veryfast", "-tune", "animation"]
+        if self.size != (width, height):  # in ffmpeg's process ("area" averages, as smoothscale)
+            params = ["-vf", f"scale={self.size[0]}:{self.size[1]}:flags=area", *params]
+        writer = imageio_ffmpeg.write_frames(
+            str(self._part),
+            (width, height),
+            pix_fmt_in=pixels,
+            pix_fmt_out=out,
             fps=self.fps,
-            ffmpeg_log_level="error",
+            codec=codec,
             quality=None,
-            **options,
+            macro_block_size=1,  # the sizes are even already (frame_size)
+            ffmpeg_log_level="error",
+            output_params=params,
         )
+        writer.send(None)  # start ffmpeg
+        return writer
 
     def append(self, frame: np.ndarray, repeat: int = 1) -> None:
-        """Add ``frame`` (shown for ``repeat`` frame times)."""
-        size = (frame.shape[1], frame.shape[0])
+        """Add an RGB frame (uint8 [H, W, 3]), shown for ``repeat`` frame times."""
+        frame = np.ascontiguousarray(frame, dtype=np.uint8)
+        self.append_raw(frame.tobytes(), (frame.shape[1], frame.shape[0]), "rgb24", repeat)
+
+    def append_raw(self, data: bytes, size: tuple[int, int], pixels: str, repeat: int = 1) -> None:
+        """Add a frame of ``size`` given as rows of ``pixels`` ("rgb24", "bgr0", ...)."""
+        key = (int(size[0]), int(size[1]), pixels)
         if self._writer is None:
-            self.size = size
-            self._writer = self._open(size)
-        elif size != self.size:
-            raise RecordingError(f"frame size changed from {self.size} to {size}")
+            self._input = key
+            self.size = self.size or key[:2]
+            self._writer = self._open(*key)
+        elif key != self._input:
+            raise RecordingError(f"frame size changed from {self._input[:2]} to {key[:2]}")
         for _ in range(repeat):
-            self._writer.append_data(frame)
+            self._writer.send(data)
             self.frames += 1
 
     def finish(self) -> Path:
@@ -175,7 +198,7 @@ class VideoWriter:
             self.cancel()
             raise RecordingError("nothing was recorded (no frames)")
         try:
-            self._writer.close()
+            self._writer.close()  # ffmpeg finishes the stream
             self._writer = None
             if self.fmt == "gif":
                 self._make_gif()
@@ -264,7 +287,13 @@ class Recorder:
         self._writer: VideoWriter | None = None
         self._canvas = None
         self._scaled = None
+        self._source: tuple[int, int] | None = None  # the view's size at the first frame
+        self._pixels = "rgb24"  # how _grab's bytes are laid out (pixel_format)
         self._cancelled = False
+        self.grab_seconds: deque[float] = deque(maxlen=10_000)
+        """Wall time of the last captures on the UI thread (what a recording costs the app's
+        frames; bench_app), and the CPU time the UI thread itself spent in them."""
+        self.grab_cpu_seconds: deque[float] = deque(maxlen=10_000)
 
     @property
     def busy(self) -> bool:
@@ -283,6 +312,8 @@ class Recorder:
         ffmpeg_exe()
         self.path, self.fmt, self.fps = path, fmt, FPS[fmt]
         self.size = None
+        self._source = None
+        self._scaled = None
         self.recording = True
         self.started_at = time.monotonic()
         self.clock = 0.0
@@ -290,6 +321,8 @@ class Recorder:
         self.stopped_at_limit = False
         self.result = None
         self._cancelled = False
+        self.grab_seconds.clear()
+        self.grab_cpu_seconds.clear()
         self._queue = queue.Queue(maxsize=QUEUE_FRAMES)
         self._writer = VideoWriter(path, self.fps, fmt)
         self._thread = threading.Thread(target=self._write, name="recorder", daemon=True)
@@ -311,48 +344,53 @@ class Recorder:
         if due <= 0:
             return
         due = min(due, self.fps)  # after a long stall: at most a second of repeated frame
+        started, cpu = time.perf_counter(), time.thread_time()
         frame = self._grab(surface, rects)
         try:
             self._queue.put_nowait((frame, due))
             self.captured += due
         except queue.Full:  # the writer is behind: skip; the next frame is shown longer
             self.dropped += 1
+        self.grab_seconds.append(time.perf_counter() - started)
+        self.grab_cpu_seconds.append(time.thread_time() - cpu)
         if self.seconds >= MAX_SECONDS[self.fmt]:
             self.stopped_at_limit = True
             self.stop()
 
     def _grab(self, surface, rects) -> bytes:
+        """The recorded parts of ``surface`` side by side as raw pixel rows (the screen's own
+        format, ``self._pixels``: a copy, no conversion) at the size of the first frame; the
+        writer's ffmpeg converts and scales them down to ``self.size``."""
         import pygame
 
         rects = [pygame.Rect(r).clip(surface.get_rect()) for r in rects]
         view = (sum(r.width for r in rects), max(r.height for r in rects))
         if self.size is None:
             self.size = frame_size(view, self.fmt)
-            self._scaled = pygame.Surface(self.size)
-        if len(rects) == 1:
-            source = surface.subsurface(rects[0])
-        else:
-            if self._canvas is None or self._canvas.get_size() != view:
-                self._canvas = pygame.Surface(view)
-            self._canvas.fill((255, 255, 255))
-            x = 0
-            for r in rects:
-                self._canvas.blit(surface, (x, 0), r)
-                x += r.width
-            source = self._canvas
-        sw, sh = source.get_size()
-        w, h = self.size
-        scale = min(w / sw, h / sh)
-        fit = (max(1, round(sw * scale)), max(1, round(sh * scale)))
-        if fit == (sw, sh) == (w, h):
-            self._scaled.blit(source, (0, 0))
-        elif fit == (w, h):
-            pygame.transform.smoothscale(source, self.size, self._scaled)
-        else:  # another tab or a resized window: keep its shape, white around it
-            self._scaled.fill((255, 255, 255))
-            scaled = pygame.transform.smoothscale(source, fit)
-            self._scaled.blit(scaled, ((w - fit[0]) // 2, (h - fit[1]) // 2))
-        return pygame.image.tobytes(self._scaled, "RGB")
+            self._writer.size = self.size
+            self._source = view
+            self._pixels = pixel_format(surface)
+        if len(rects) == 1 and view == self._source:
+            return raw_rows(surface, rects[0], self._pixels)
+        if self._canvas is None or self._canvas.get_size() != view:
+            self._canvas = pygame.Surface(view, 0, surface)
+        self._canvas.fill((255, 255, 255))
+        x = 0
+        for r in rects:
+            self._canvas.blit(surface, (x, 0), r)
+            x += r.width
+        if view == self._source:
+            return raw_rows(self._canvas, self._canvas.get_rect(), self._pixels)
+        # another tab or a resized window: its shape kept, white around it (rare: scaled here)
+        sw, sh = self._source
+        scale = min(sw / view[0], sh / view[1])
+        fit = (max(1, round(view[0] * scale)), max(1, round(view[1] * scale)))
+        if self._scaled is None:
+            self._scaled = pygame.Surface(self._source, 0, surface)
+        self._scaled.fill((255, 255, 255))
+        scaled = pygame.transform.smoothscale(self._canvas, fit)
+        self._scaled.blit(scaled, ((sw - fit[0]) // 2, (sh - fit[1]) // 2))
+        return raw_rows(self._scaled, self._scaled.get_rect(), self._pixels)
 
     def stop(self, wait: bool = False, timeout: float = 60.0) -> RecordingResult | None:
         """Stop capturing; the file is finished in the writer thread (``wait``: until it is)."""
@@ -386,8 +424,7 @@ class Recorder:
                 if item is None or self._cancelled:
                     break
                 data, repeat = item
-                w, h = self.size
-                writer.append(np.frombuffer(data, np.uint8).reshape(h, w, 3), repeat)
+                writer.append_raw(data, self._source, self._pixels, repeat)
             if self._cancelled:
                 writer.cancel()
                 error = "cancelled"
@@ -409,6 +446,31 @@ class Recorder:
             error=error,
             stopped_at_limit=self.stopped_at_limit,
         )
+
+
+def pixel_format(surface) -> str:
+    """ffmpeg's name for how ``surface`` holds its pixels in memory, so its rows can be
+    copied as they are: "bgr0" for the usual 32-bit XRGB screen on a little-endian machine,
+    "rgb0" for XBGR; "rgb24" (converted by pygame) for anything else."""
+    if surface.get_bytesize() == 4 and sys.byteorder == "little":
+        masks = surface.get_masks()[:3]
+        if masks == (0xFF0000, 0xFF00, 0xFF):
+            return "bgr0"
+        if masks == (0xFF, 0xFF00, 0xFF0000):
+            return "rgb0"
+    return "rgb24"
+
+
+def raw_rows(surface, rect, pixels: str) -> bytes:
+    """The pixels of ``rect`` in ``surface`` as bytes, row after row: a plain copy of the
+    surface's memory for the 32-bit formats (0.2 ms for 620x756, against 1 ms to convert)."""
+    if pixels == "rgb24":
+        import pygame
+
+        return pygame.image.tobytes(surface.subsurface(rect), "RGB")
+    rows = np.frombuffer(surface.get_buffer(), np.uint32)
+    rows = rows.reshape(surface.get_height(), surface.get_pitch() // 4)
+    return rows[rect.top : rect.bottom, rect.left : rect.right].tobytes()
 
 
 def _one_line(e: BaseException) -> str:

@@ -122,7 +122,7 @@ class RecordingControls:
         if not self.recorder.recording:
             return ""
         self.recorder.cancel()
-        return "recording cancelled: the window was closed before Stop, so nothing was saved"
+        return "recording cancelled: the app closed before Stop, so nothing was saved"
 
     # --- per frame ---------------------------------------------------------------------
     def handle_event(self, event) -> bool:
@@ -158,6 +158,8 @@ class RecordingControls:
                 h=h,
                 size=size_text(result.bytes),
             )
+            if result.dropped:
+                text += " " + t("({n} frames skipped: the computer was busy)", n=result.dropped)
             if result.stopped_at_limit:
                 text += " " + t("(recordings stop at {s} s)", s=round(result.seconds))
             self.say(text)
