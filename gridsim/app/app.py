@@ -18,6 +18,7 @@ from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 from gridsim.app import language as app_language
 from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
+from gridsim.app.panels.recording import WIDTH as RECORD_WIDTH
 from gridsim.app.panels.recording import RecordingControls
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager
@@ -117,7 +118,7 @@ class App:
                 tool_tip_text=f"Ctrl+{i + 1}",
                 object_id="#tab",
             )
-        self.recording = RecordingControls(self.manager, 130 + len(TABS) * 136 + 10)
+        self.recording = RecordingControls(self.manager, 0)
         self.language_buttons = {}
         for code, name in LANGUAGES:
             self.language_buttons[code] = UIButton(
@@ -126,12 +127,22 @@ class App:
                 self.manager,
                 object_id=app_language.LANGUAGE_BUTTON,
             )
-        self._place_language_buttons()
+        self._place_top_bar()
         self.language_buttons[self.language].select()
 
-    def _place_language_buttons(self) -> None:
+    def _place_top_bar(self) -> None:
+        """Tabs from the left, the language switch at the right end, Record and its format
+        menu right after the tabs: the tabs narrow (130 px down to 104) so that all of it
+        fits at 1024 px."""
+        w = self.size[0]
+        room = w - 130 - 200 - 10 - RECORD_WIDTH
+        tab = max(104, min(130, room // len(TABS) - 6))
+        for i, button in enumerate(self.tabs.values()):
+            button.set_relative_position((130 + i * (tab + 6), 6))
+            button.set_dimensions((tab, 34))
+        self.recording.place(130 + len(TABS) * (tab + 6) + 4)
         for i, button in enumerate(self.language_buttons.values()):
-            button.set_relative_position((self.size[0] - 200 + i * 94, 7))
+            button.set_relative_position((w - 200 + i * 94, 7))
 
     def set_language(self, code: str) -> None:
         """Switch every label, caption, tooltip and message to ``code`` ('en' or 'zh')."""
@@ -169,7 +180,7 @@ class App:
             self.screen = pygame.display.set_mode((w, h), pygame.RESIZABLE)
         self.size = (w, h)
         self.manager.set_window_resolution(self.size)
-        self._place_language_buttons()
+        self._place_top_bar()
         for scene in self.scenes.values():
             scene.layout(self.size)
 

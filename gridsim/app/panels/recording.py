@@ -35,8 +35,10 @@ OPTIONS = (
     ("MP4", "mp4"),
     ("MP4 + plot", "mp4+plot"),
 )
-BUTTON_WIDTH = 104
-MENU_WIDTH = 120
+BUTTON_WIDTH = 100
+MENU_WIDTH = 112
+WIDTH = BUTTON_WIDTH + 4 + MENU_WIDTH
+"""The top bar's room for Record and its menu."""
 NOTICE_SECONDS = 8.0
 
 
@@ -72,6 +74,11 @@ class RecordingControls:
             list(OPTIONS), OPTIONS[0], pygame.Rect(x + BUTTON_WIDTH + 4, 7, MENU_WIDTH, 30), manager
         )
         self.menu.set_tooltip("record as an animated GIF or an MP4 video, with or without the plot")
+
+    def place(self, x: int) -> None:
+        """Put Record at ``x`` in the top bar, its menu beside it."""
+        self.button.set_relative_position((x, 7))
+        self.menu.set_relative_position((x + BUTTON_WIDTH + 4, 7))
 
     def tip(self) -> str:
         return t(
