@@ -12,7 +12,7 @@ import sys
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # Sub-command modules under gridsim/commands, in the order --help lists them.
-COMMANDS = ("gui", "solve", "train", "eval", "compare", "demo")
+COMMANDS = ("gui", "solve", "train", "eval", "prefs", "compare", "demo")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:

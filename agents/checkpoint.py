@@ -120,11 +120,10 @@ def run_from_payload(payload: dict, path: str = "agent file") -> Run:
 
     try:
         world = world_from_dict(payload["world"], str(path)) if payload["world"] else None
-        config = build_config(
-            payload["algo"],
-            payload["env"],
-            {k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()},
-        )
+        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()}
+        if saved.get("ref"):
+            saved["ref"] = ""  # dpo/kto/rlhf: pi_ref's weights are in the file, not re-read
+        config = build_config(payload["algo"], payload["env"], saved)
         seed = payload.get("seed", 0)
         run = Run(payload["env"], payload["algo"], world=world, seed=seed, config=config)
     except (WorldError, ConfigError, TypeError, AttributeError, ValueError) as e:

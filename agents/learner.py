@@ -34,6 +34,9 @@ ALGORITHM_CLASSES = {
     "vpg": ("agents.vpg", "VPG"),
     "ppo": ("agents.ppo", "PPO"),
     "grpo": ("agents.grpo", "GRPO"),
+    "dpo": ("agents.dpo", "DPO"),
+    "kto": ("agents.kto", "KTO"),
+    "rlhf": ("agents.rlhf", "RLHF"),
 }
 CARTPOLE_GAMMA = 0.99
 """Discount used when an algorithm's gamma is left to the env on CartPole."""
@@ -219,6 +222,11 @@ class Run:
     def policy_weights(self) -> tuple[np.ndarray, ...] | None:
         """CartPole: the policy MLP's (W0, b0, W1, b1, ...) numpy copies; None on the gridworld."""
         return self.agent.policy.numpy_weights() if self.world is None else None
+
+    def preference_view(self):
+        """dpo, kto, rlhf: the agent's PreferenceView (agents.preference_view); else None."""
+        view = getattr(self.agent, "view", None)
+        return view() if view is not None else None
 
     def greedy_actions(self) -> np.ndarray | None:
         """Gridworld: the most likely action in every state."""

@@ -84,6 +84,9 @@ class ProcessTrainer:
     def show_update(self, update: int | None) -> None:
         self._send("show_update", update, launch=False)
 
+    def add_preferences(self, pairs=(), judgements=()) -> None:
+        self._send("add_preferences", tuple(pairs), tuple(judgements))
+
     def latest(self) -> Snapshot:
         return self._latest
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-ALGORITHMS: tuple[str, ...] = ("simple_pg", "rtg_pg", "reinforce", "vpg", "ppo", "grpo")
+ALGORITHMS: tuple[str, ...] = (
+    "simple_pg",
+    "rtg_pg",
+    "reinforce",
+    "vpg",
+    "ppo",
+    "grpo",
+    "dpo",
+    "kto",
+)
 """Every trainable algorithm, in the tutorial's order."""
 
 ENVS: tuple[str, ...] = ("gridworld", "cartpole")
@@ -15,7 +24,13 @@ ALGORITHM_TITLES: dict[str, str] = {
     "vpg": "Vanilla policy gradient (value baseline, GAE)",
     "ppo": "PPO (clipped surrogate, GAE)",
     "grpo": "GRPO (group-relative advantages, no critic)",
+    "dpo": "DPO (preferences, no reward model)",
+    "kto": "KTO (thumbs up / down, no reward model)",
+    "rlhf": "RLHF (a Bradley-Terry reward model, then PPO)",
 }
+
+PREFERENCE_ALGORITHMS: tuple[str, ...] = ("dpo", "kto", "rlhf")
+"""The algorithms that learn from preferences (labels) instead of rewards."""
 
 CARTPOLE_SOLVED_RETURN = 475.0
 """CartPole-v1 is solved when the mean of the last 100 training-episode returns reaches this."""

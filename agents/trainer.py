@@ -19,6 +19,7 @@ import numpy as np
 
 from agents.agent_file import AgentFileReport
 from agents.policy_history import Timeline
+from agents.preference_view import PreferenceView
 from agents.registry import check_algorithm, check_env
 from gridsim.inspection import Inspection
 from gridsim.progress import Progress
@@ -26,6 +27,10 @@ from gridsim.world import World
 
 STATUSES = ("idle", "running", "paused", "finished", "failed")
 RETURNS_SHOWN = 1000
+WAITING = "waiting for labels"
+"""The message of a running "human" preference run that has no labels yet."""
+WAIT_S = 0.1
+"""How often a run waiting for labels looks again (a new label wakes it at once)."""
 
 
 _IMPORT_LOCK = threading.Lock()
@@ -95,6 +100,9 @@ class Snapshot:
     see with ``show_update`` (None: the live policy)."""
     agent_file: AgentFileReport | None = None
     """The outcome of the last ``open_agent`` / ``save_agent`` command."""
+    preferences: PreferenceView | None = None
+    """dpo, kto, rlhf: labels used, the last update's metrics and their history, pi_ref, beta,
+    and r_phi for rlhf (agents.preference_view); None for the other algorithms."""
 
 
 def _read_only(array: np.ndarray | None) -> np.ndarray | None:
@@ -209,6 +217,13 @@ class Trainer:
         if history is not None:
             self._latest = replace(self._latest, timeline=history.timeline(self._shown))
 
+    def add_preferences(self, pairs=(), judgements=()) -> None:
+        """Give the run labels (gridsim.preferences.Pair / Judgement): kept, and all trained on
+        from the next update (a "human" run waits for its first). All or none are taken: a bad
+        one leaves the run's labels as they were and says why in the message. ``reset`` and a
+        new trainer start without labels; a world edit keeps those that still fit."""
+        self._send(("preferences", tuple(pairs), tuple(judgements)))
+
     def stop(self, timeout: float = 1.0) -> None:
         """Stop the thread and wait for it (at most ``timeout`` seconds)."""
         with self._thread_lock:
@@ -270,7 +285,8 @@ class Trainer:
                 elif status == "running" and run is not None:
                     status, message = self._train_one(run, status)
                     self._publish(run, status, message)
-                    next_due = time.monotonic() + self._delay
+                    waiting = message.startswith(WAITING)
+                    next_due = time.monotonic() + max(self._delay, WAIT_S if waiting else 0.0)
         except BaseException as e:  # never die silently: the UI shows the failure
             self._publish(run, "failed", _describe(e))
             return
@@ -296,6 +312,8 @@ class Trainer:
             return self._open(run, status, *command[1:])
         if isinstance(command, tuple) and command[0] == "save_agent":
             return self._save(run, status, *command[1:])
+        if isinstance(command, tuple) and command[0] == "preferences":
+            return run, status, _add_preferences(run, command[1], command[2], self.algo)
         if isinstance(command, tuple) and command[0] == "world":
             _, world, keep_policy = command
             if self.env != "gridworld":
@@ -379,16 +397,21 @@ class Trainer:
                 message = "world changed; policy kept"
             else:
                 message = "world changed; the number of states changed, so training starts over"
+        if previous is not None:
+            message += _carry_labels(previous, run)
         return run, status, message
 
     def _train_one(self, run, status: str):
         """One update; returns (status, message) after it."""
+        from agents.preference_agent import WaitingForLabels
         from agents.rollout import Interrupted
 
         try:
             run.update()
         except Interrupted:
             return "paused", "stopping"
+        except WaitingForLabels:
+            return status, f"{WAITING} (none given yet)"
         except Exception as e:
             return "failed", _describe(e)
         just_solved = run.solved and run.solved_at_steps == run.env_steps
@@ -448,6 +471,7 @@ class Trainer:
             progress=run.progress,
             timeline=run.policies.timeline(self._shown),
             agent_file=self._report,
+            preferences=run.preference_view(),
         )
 
 
@@ -464,6 +488,41 @@ def _carry_over(previous, run) -> bool:
     for state, module in pairs:
         module.load_state_dict(state)
     return True
+
+
+def _add_preferences(run, pairs, judgements, algo: str) -> str:
+    """Hand labels to the run's learner; the message says how many it holds, or why not."""
+    add = getattr(run.agent, "add_preferences", None) if run is not None else None
+    if add is None:
+        return f"{algo} does not learn from preferences" if run is not None else "no run"
+    try:
+        held = add(pairs, judgements)
+    except ValueError as e:
+        return f"labels refused: {_describe(e)}"
+    return f"{held} labels"
+
+
+def _carry_labels(previous, run) -> str:
+    """Give the new run the labels of the previous one that still fit its world: '' if there
+    were none, else a note for the message."""
+    old, new = getattr(previous.agent, "labels", None), getattr(run.agent, "labels", None)
+    if old is None or new is None or not (old.pairs or old.judgements):
+        return ""
+    kept = 0
+    for p in old.pairs:
+        kept += _try_add(run, [p], [])
+    for j in old.judgements:
+        kept += _try_add(run, [], [j])
+    dropped = len(old.pairs) + len(old.judgements) - kept
+    return f"; {kept} labels kept" + (f", {dropped} no longer fit" if dropped else "")
+
+
+def _try_add(run, pairs, judgements) -> int:
+    try:
+        run.agent.labels.add(pairs, judgements)
+    except ValueError:
+        return 0
+    return 1
 
 
 def _describe(error: BaseException) -> str:

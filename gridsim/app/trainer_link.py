@@ -22,6 +22,9 @@ BATCH_FIELDS: dict[str, tuple[str, str]] = {
     "vpg": ("n_steps", "steps/env"),
     "ppo": ("n_steps", "steps/env"),
     "grpo": ("num_envs", "episodes/update"),
+    "dpo": ("num_envs", "episodes/update"),
+    "kto": ("num_envs", "episodes/update"),
+    "rlhf": ("num_envs", "episodes/update"),
 }
 
 
@@ -134,6 +137,11 @@ class TrainingController:
         self.settings.overrides = dict(overrides)
         if world is not None:
             self._world = world
+
+    def add_preferences(self, pairs=(), judgements=()) -> None:
+        """Hand labels (gridsim.preferences.Pair / Judgement) to the trainer, if there is one."""
+        if self.trainer is not None:
+            self._call("add_preferences", tuple(pairs), tuple(judgements))
 
     def configure(self, *, algo: str | None = None, seed: int | None = None, overrides=None):
         """New settings: the current trainer (if any) is stopped and the next Run starts over."""

@@ -39,7 +39,18 @@ METRIC_FIELDS = (
     "optimal_states",
     "n_states",
     "value_gap",
+    # dpo, kto, rlhf (agents.preference_view): TRL's names, empty for the other algorithms
+    "labels",
+    "rewards/chosen",
+    "rewards/rejected",
+    "rewards/margins",
+    "rewards/accuracies",
+    "kl",
+    "logps/chosen",
+    "logps/rejected",
+    "true_return",
 )
+PREFERENCE_COLUMNS = METRIC_FIELDS[METRIC_FIELDS.index("rewards/chosen") :]
 
 
 def add_parser(subparsers) -> None:
@@ -74,6 +85,18 @@ def add_parser(subparsers) -> None:
         metavar="KEY=VALUE",
         help="override a hyper-parameter, e.g. --set lr=0.01 --set hidden=64,64",
     )
+    p.add_argument(
+        "--prefs",
+        metavar="FILE",
+        help="dpo/kto/rlhf on the gridworld: learn offline from this preference file (JSON "
+        "Lines, see `prefs`) instead of online synthetic labels",
+    )
+    p.add_argument(
+        "--ref",
+        metavar="FILE",
+        help="dpo/kto/rlhf: the reference policy pi_ref, an agent.pt written by `train` (e.g. "
+        "PPO's); default: uniform on the gridworld, the initial network on CartPole",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default: runs/ENV-ALGO-seedN)")
     p.add_argument(
         "--keep-going",
@@ -100,9 +123,10 @@ def _whole_number(name: str, text: str, low: int) -> int:
 
 
 def _prepare(args):
-    """Validate the arguments: (world or None, seed, max_steps, overrides, out dir)."""
+    """Validate the arguments: (world or None, seed, max_steps, overrides, out dir, labels)."""
     from agents.config import parse_set_args
     from agents.learner import build_config
+    from agents.registry import PREFERENCE_ALGORITHMS
 
     if args.env not in ENVS:
         raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
@@ -117,23 +141,64 @@ def _prepare(args):
     if args.layout and args.env != "gridworld":
         raise UsageError("--layout only applies to --env gridworld")
     overrides = parse_set_args(args.set)
-    build_config(args.algo, args.env, overrides)
+    for flag in ("prefs", "ref"):
+        if getattr(args, flag) and args.algo not in PREFERENCE_ALGORITHMS:
+            raise UsageError(f"--{flag} is for {', '.join(PREFERENCE_ALGORITHMS)}, not {args.algo}")
+    if args.prefs:
+        if args.env != "gridworld":
+            raise UsageError("--prefs only applies to --env gridworld")
+        if overrides.get("labeller", "human").strip() != "human":
+            raise UsageError("--prefs trains on the file's labels: leave labeller unset")
+        overrides["labeller"] = "human"
+    if args.ref:
+        overrides.update(_reference_overrides(args.ref, args.env, overrides))
+    cfg = build_config(args.algo, args.env, overrides)
+    if getattr(cfg, "labeller", "synthetic") == "human" and not args.prefs:
+        raise UsageError("labeller=human learns from given labels: pass them with --prefs FILE")
     world = None
     if args.env == "gridworld":
         from gridsim.layout import load_layout, shipped_layout
 
         world = load_layout(args.layout or shipped_layout("tutorial_3x3"))
+    labels = ((), ())
+    if args.prefs:
+        from gridsim.preferences import read_preferences
+
+        pairs, judgements = read_preferences(args.prefs, world)
+        if args.algo != "kto" and judgements:
+            raise UsageError(
+                f"--prefs {args.prefs} holds judgements (completion/label); {args.algo} learns "
+                "from pairs (prompt/chosen/rejected)"
+            )
+        labels = (tuple(pairs), tuple(judgements))
     out = Path(args.out or f"runs/{args.env}-{args.algo}-seed{seed}")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
-    return world, seed, max_steps, overrides, out
+    return world, seed, max_steps, overrides, out, labels
+
+
+def _reference_overrides(path: str, env: str, overrides: dict) -> dict:
+    """``ref`` (and on CartPole the reference's hidden layers, unless set) for --ref FILE."""
+    from agents.checkpoint import CheckpointError, read_agent
+
+    try:
+        payload = read_agent(path)
+    except CheckpointError as e:
+        raise UsageError(f"--ref {e}") from None
+    if payload["env"] != env:
+        raise UsageError(f"--ref {path} is a {payload['env']} agent, not a {env} one")
+    out = {"ref": str(path)}
+    hidden = payload.get("config", {}).get("hidden")
+    if env == "cartpole" and "hidden" not in overrides and hidden:
+        out["hidden"] = ",".join(str(h) for h in hidden)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     from gridsim.world import WorldError
 
     try:
-        world, seed, max_steps, overrides, out = _prepare(args)
+        world, seed, max_steps, overrides, out, labels = _prepare(args)
     except (UsageError, WorldError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -147,10 +212,14 @@ def run(args: argparse.Namespace) -> int:
         world=world,
         overrides=tuple(overrides.items()),
         keep_going=args.keep_going,
+        preferences=labels,
     )
     bar = _progress_bar(max_steps, args.quiet)
     try:
         summary, interrupted = train_run(job, None if bar is None else _bar_updater(bar, max_steps))
+    except ValueError as e:  # a reference or labels that do not fit: nothing was written
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     finally:
         if bar is not None:
             bar.close()
@@ -191,6 +260,8 @@ class TrainJob:
     """``--set KEY=VALUE`` pairs, validated by ``agents.learner.build_config``."""
     keep_going: bool = False
     """Train for the whole budget instead of stopping when solved."""
+    preferences: tuple[tuple, tuple] = ((), ())
+    """dpo, kto, rlhf: (pairs, judgements) to learn from (``--prefs FILE``; gridsim.preferences)."""
 
 
 STREAMING_SUFFIX = ".part"
@@ -214,8 +285,10 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
 
     torch.set_num_threads(1)  # tiny ops: more threads only contend (and runs stay comparable)
     out = Path(job.out)
-    out.mkdir(parents=True, exist_ok=True)
     run_ = Run(job.env, job.algo, world=job.world, seed=job.seed, overrides=dict(job.overrides))
+    if any(job.preferences):
+        run_.agent.add_preferences(*job.preferences)
+    out.mkdir(parents=True, exist_ok=True)
     error = None
     interrupted = False
     streaming = out / f"metrics.csv{STREAMING_SUFFIX}"
@@ -293,7 +366,7 @@ def _progress_bar(total: int, quiet: bool):
 def _metrics_row(run_, result) -> dict:
     losses = dict(result.losses)
     returns = result.batch.episode_returns
-    return {
+    return _preference_columns(run_) | {
         "update": run_.updates,
         "env_steps": run_.env_steps,
         "wall_s": round(run_.wall_s, 6),
@@ -310,6 +383,16 @@ def _metrics_row(run_, result) -> dict:
         "clip_fraction": "" if result.clip is None else result.clip_fraction,
         **_progress_columns(run_.progress),
     }
+
+
+def _preference_columns(run_) -> dict:
+    """dpo, kto, rlhf: labels learned from and the update's metrics, TRL's names (else none)."""
+    view = run_.preference_view()
+    if view is None:
+        return {}
+    columns = {name: view.metric(name) for name in PREFERENCE_COLUMNS}
+    columns["labels"] = view.pairs + view.judgements
+    return columns
 
 
 def _progress_columns(progress) -> dict:
@@ -357,4 +440,13 @@ def _summary(run_, error: str | None) -> dict:
         summary["value_gap"] = None if progress is None else round(progress.value_gap, 9)
         summary["greedy_actions"] = [ACTIONS[a] for a in pi.argmax(axis=1)]
         summary["world"] = world_to_dict(run_.world)
+    view = run_.preference_view()
+    if view is not None:
+        summary["preferences"] = {
+            "labeller": view.labeller,
+            "pairs": view.pairs,
+            "judgements": view.judgements,
+            "beta": view.beta,
+            "final_metrics": {k: _finite_or_none(v) for k, v in view.metrics},
+        }
     return summary

@@ -1,0 +1,121 @@
+"""DPO (Rafailov et al. 2023): learn the policy straight from preferences, no reward model.
+
+For a pair from one start state, tau_w preferred to tau_l, and the log-ratio
+r_theta(tau) = sum_t log pi_theta(a_t|s_t) / pi_ref(a_t|s_t) (agents.preference):
+
+    L = -log sigma(beta (r_theta(tau_w) - r_theta(tau_l)))
+
+(or IPO's (margin - 1/(2 beta))^2; label smoothing: conservative DPO). This is the
+Bradley-Terry loss of a reward model whose reward is beta * log pi_theta/pi_ref: the policy
+is its own reward model, and the policy that maximizes that reward minus beta * KL(pi || pi_ref)
+is pi_theta itself. Online (the default), every update samples pairs from the current policy
+from shared starts and labels them by their true return; with labeller "human", it learns
+from the labels given (the app, or ``train --prefs FILE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from agents.agent import UpdateResult, check_finite
+from agents.config import ConfigError
+from agents.preference import LOSS_TYPES, dpo_loss
+from agents.preference_agent import (
+    PreferenceAgent,
+    PreferenceConfig,
+    episode_returns,
+    episode_steps,
+    summary_metrics,
+)
+
+
+@dataclass(frozen=True)
+class Config(PreferenceConfig):
+    """Hyper-parameters of DPO (num_envs trajectories per update: num_envs / 2 pairs)."""
+
+    loss_type: str = "sigmoid"
+    """"sigmoid" (DPO) or "ipo"."""
+    label_smoothing: float = 0.0
+    """eps in [0, 0.5): the probability that a label is wrong (conservative DPO)."""
+
+    def validate(self) -> None:
+        super().validate()
+        if self.loss_type not in LOSS_TYPES:
+            raise ConfigError(
+                f"loss_type must be one of {', '.join(LOSS_TYPES)}, got {self.loss_type!r}"
+            )
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ConfigError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}")
+        if self.num_envs < 2 or self.num_envs % 2:
+            raise ConfigError(f"num_envs must be even (two per pair), got {self.num_envs}")
+
+
+DEFAULTS = {
+    "cartpole": Config(lr=1e-2, num_envs=32, hidden=(32,), beta=0.1, epochs=1),
+    "gridworld": Config(lr=0.1, num_envs=256, beta=0.1, epochs=1),
+}
+
+
+class DPO(PreferenceAgent):
+    algo = "dpo"
+    group_size = 2
+    """A pair's two trajectories start in the same state (on CartPole: the same reset)."""
+
+    def update(self) -> UpdateResult:
+        cfg = self.cfg
+        self.require_labels()
+        batch = self.collector.collect_episodes(self.sampler(), min_steps=0)
+        if cfg.labeller == "human":
+            steps = self.labels.pair_steps()
+            n_pairs = steps.n // 2
+            chosen = torch.arange(n_pairs)
+            rejected = chosen + n_pairs
+        else:
+            steps = episode_steps(batch)
+            returns = episode_returns(batch, self.label_gamma)
+            verdict = self.labeller.prefer(returns[0::2], returns[1::2])
+            first = np.arange(0, steps.n, 2)
+            keep = verdict > 0
+            chosen = torch.from_numpy(np.where(verdict == 1, first, first + 1)[keep])
+            rejected = torch.from_numpy(np.where(verdict == 1, first + 1, first)[keep])
+            self.labelled += int(keep.sum())
+
+        ref_dist = self.reference_dist(steps)
+        ref_logp = ref_dist.log_prob(steps.actions)
+        for _ in range(cfg.epochs):
+            ratio, dist, logps = self.logratios(steps, ref_logp)
+            losses = dpo_loss(
+                ratio[chosen], ratio[rejected], cfg.beta, cfg.loss_type, cfg.label_smoothing
+            )
+            if not len(chosen):
+                break  # every pair was a tie: nothing to prefer this time
+            loss = losses.mean()
+            check_finite("DPO", loss)
+            entropy = dist.entropy().mean()
+            if cfg.ent_coef > 0:
+                loss = loss - cfg.ent_coef * entropy
+            self.step(self.optimizer, loss, self.policy.parameters())
+
+        ratio = ratio.detach()
+        rewards_chosen, rewards_rejected = cfg.beta * ratio[chosen], cfg.beta * ratio[rejected]
+        self.record(
+            batch,
+            summary_metrics(
+                {
+                    "loss": losses,
+                    "rewards/chosen": rewards_chosen,
+                    "rewards/rejected": rewards_rejected,
+                    "rewards/margins": rewards_chosen - rewards_rejected,
+                    "rewards/accuracies": (rewards_chosen > rewards_rejected).double(),
+                    "kl": self.trajectory_kl(dist, ref_dist, steps),
+                    "logps/chosen": logps[chosen],
+                    "logps/rejected": logps[rejected],
+                }
+            ),
+        )
+        entropy = float(dist.entropy().mean().detach())
+        losses_out = (("policy", self.metrics["loss"]),) if len(chosen) else ()
+        return UpdateResult(batch, losses_out, entropy)
