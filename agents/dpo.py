@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from agents.agent import UpdateResult, check_finite
@@ -28,6 +27,7 @@ from agents.preference_agent import (
     PreferenceConfig,
     episode_returns,
     episode_steps,
+    label_pairs,
     summary_metrics,
 )
 
@@ -76,12 +76,8 @@ class DPO(PreferenceAgent):
         else:
             steps = episode_steps(batch)
             returns = episode_returns(batch, self.label_gamma)
-            verdict = self.labeller.prefer(returns[0::2], returns[1::2])
-            first = np.arange(0, steps.n, 2)
-            keep = verdict > 0
-            chosen = torch.from_numpy(np.where(verdict == 1, first, first + 1)[keep])
-            rejected = torch.from_numpy(np.where(verdict == 1, first + 1, first)[keep])
-            self.labelled += int(keep.sum())
+            chosen, rejected = map(torch.from_numpy, label_pairs(self.labeller, returns))
+            self.labelled += len(chosen)
 
         ref_dist = self.reference_dist(steps)
         ref_logp = ref_dist.log_prob(steps.actions)

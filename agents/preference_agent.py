@@ -75,25 +75,28 @@ class WaitingForLabels(Exception):
 
 @dataclass(frozen=True, eq=False)
 class Steps:
-    """The steps of n trajectories as flat tensors: obs[K], actions[K] and trajectory[K], the
-    index 0..n-1 of the trajectory each step belongs to."""
+    """The steps of n trajectories as flat tensors: obs[K], actions[K], trajectory[K] (the
+    index 0..n-1 of the trajectory each step belongs to) and time[K] (the step's index t in
+    its trajectory, for discounting)."""
 
     obs: torch.Tensor
     actions: torch.Tensor
     trajectory: torch.Tensor
     n: int
+    time: torch.Tensor | None = None
 
 
 def episode_steps(batch) -> Steps:
     """The steps of a batch in which every env played exactly one episode (trajectory i is
     env i's episode)."""
     valid = batch.valid
-    env_of_step = np.nonzero(valid)[1]
+    time_of_step, env_of_step = np.nonzero(valid)
     return Steps(
         as_tensor(batch.obs[:-1][valid]),
         torch.from_numpy(batch.actions[valid]),
         torch.from_numpy(env_of_step.astype(np.int64)),
         batch.valid.shape[1],
+        torch.from_numpy(time_of_step.astype(np.int64)),
     )
 
 
@@ -151,18 +154,20 @@ class Labels:
 
     def _steps(self, prompts, action_lists) -> Steps:
         tables = build_tables(self.world)
-        obs, acts, traj = [], [], []
+        obs, acts, traj, time = [], [], [], []
         for i, (s, actions) in enumerate(zip(prompts, action_lists, strict=True)):
-            for a in actions:
+            for t, a in enumerate(actions):
                 obs.append(s)
                 acts.append(a)
                 traj.append(i)
+                time.append(t)
                 s = int(tables.next_state[s, a])
         return Steps(
             torch.tensor(obs, dtype=torch.int64),
             torch.tensor(acts, dtype=torch.int64),
             torch.tensor(traj, dtype=torch.int64),
             len(prompts),
+            torch.tensor(time, dtype=torch.int64),
         )
 
 
@@ -195,6 +200,18 @@ def load_reference(path: str, env, hidden: tuple[int, ...]) -> torch.nn.Module:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ConfigError(f"ref: {path} does not fit this world ({first[:120]})") from None
     return reference.requires_grad_(False)
+
+
+def label_pairs(labeller, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chosen, rejected) trajectory indices of the pairs (0, 1), (2, 3), ... that the
+    labeller did not skip, from the trajectories' true returns."""
+    verdict = labeller.prefer(returns[0::2], returns[1::2])
+    first = np.arange(0, len(returns), 2)
+    keep = verdict > 0
+    return (
+        np.where(verdict == 1, first, first + 1)[keep],
+        np.where(verdict == 1, first + 1, first)[keep],
+    )
 
 
 class PreferenceAgent(Agent):

@@ -11,6 +11,7 @@ ALGORITHMS: tuple[str, ...] = (
     "grpo",
     "dpo",
     "kto",
+    "rlhf",
 )
 """Every trainable algorithm, in the tutorial's order."""
 
