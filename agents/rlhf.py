@@ -65,6 +65,9 @@ class Config(PreferenceConfig):
     """Transitions per PPO gradient step (epochs: passes over each batch)."""
     vf_coef: float = 0.5
     """Weight of the value loss."""
+    vf_lr: float = 0.5
+    """Adam step size of the value function (its own: V grows with the learned reward's scale,
+    which a table at the policy's step size would chase for hundreds of updates)."""
     normalize_adv: bool = True
     """Scale advantages to mean 0 and std 1 within each batch."""
     rm_lr: float = 0.05
@@ -76,7 +79,7 @@ class Config(PreferenceConfig):
 
     def validate(self) -> None:
         super().validate()
-        positive(self, "clip", "minibatch_size", "rm_lr", "rm_steps", "rm_buffer")
+        positive(self, "clip", "minibatch_size", "vf_lr", "rm_lr", "rm_steps", "rm_buffer")
         at_least(self, 0.0, "vf_coef")
         in_unit(self, "gamma", "lam")
         if self.num_envs < 2 or self.num_envs % 2:
@@ -92,6 +95,7 @@ DEFAULTS = {
         lam=0.95,
         epochs=4,
         minibatch_size=2048,
+        vf_lr=1e-2,
         rm_lr=1e-2,
         rm_buffer=64,
     ),
@@ -135,7 +139,12 @@ class RLHF(PreferenceAgent):
             self.reward_model = MLPReward(env.obs_dim, env.n_actions, cfg.hidden)
         self.rm_optimizer = torch.optim.Adam(self.reward_model.parameters(), lr=cfg.rm_lr)
         self.params = list(self.policy.parameters()) + list(self.value.parameters())
-        self.optimizer = torch.optim.Adam(self.params, lr=cfg.lr)
+        self.optimizer = torch.optim.Adam(
+            [
+                {"params": list(self.policy.parameters()), "lr": cfg.lr},
+                {"params": list(self.value.parameters()), "lr": cfg.vf_lr},
+            ]
+        )
         self.tabular = env.kind == "grid"
         n_features = env.n_states * env.n_actions if self.tabular else 0
         self.features = (torch.zeros(0, n_features, dtype=torch.float64),) * 2
