@@ -10,14 +10,18 @@ Measured in one run, the same (algorithm, seed) runs three ways:
    creating the pool (so the workers' start-up, torch import included) to the last result.
 3. --ray: the same on a local Ray instance (ray.init to the last result; init shown apart).
 Prints the ratios pool / ideal (compare's goal: within 15%, i.e. <= 1.15) and ray / pool,
-the load average before and after (the machine may be shared), and checks that each run's
-env steps are the same all three ways.
+the load average before and after, and checks that each run's env steps are the same all
+three ways. On a busy machine the wall-clock ratios say little: Linux shares the CPU per
+session (autogroup), so two workers get the share one process had. The CPU seconds of the
+pool's workers against those of the runs alone (start-up included) do not depend on the
+load: they say how close the pool would come on idle cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,6 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gridsim.commands.train import DEFAULT_MAX_STEPS, TrainJob, train_run  # noqa: E402
 from gridsim.compare.pool import LocalPool, RayPool, available_cores  # noqa: E402
+
+trained: dict = {}
+"""Seconds each run spent in its updates (its summary's wall_s), from the last measurement:
+a run slower in the pool than alone means the cores were shared with other work."""
 
 
 def jobs_for(env, algos, seeds, max_steps, root: Path) -> list[TrainJob]:
@@ -57,11 +65,13 @@ def run_alone(jobs) -> tuple[float, dict]:
     warm = jobs[0]
     train_run(TrainJob(**{**warm.__dict__, "out": Path(warm.out).parent / "warm", "max_steps": 1}))
     total, steps = 0.0, {}
+    trained.clear()
     for job in jobs:
         t0 = time.perf_counter()
         summary, _ = train_run(job)
         total += time.perf_counter() - t0
         steps[(job.algo, job.seed)] = summary["steps"]
+        trained[(job.algo, job.seed)] = summary["wall_s"]
         print(f"  alone {job.algo} seed {job.seed}: {time.perf_counter() - t0:.2f} s", flush=True)
     return total, steps
 
@@ -70,11 +80,13 @@ def run_pool(pool, jobs, started: float) -> tuple[float, dict]:
     """Submit every job, wait for the last: (seconds since ``started``, steps per run)."""
     pool.submit(jobs)
     steps = {}
+    trained.clear()
     while pool.pending:
         for result in pool.done(timeout=0.2):
             if result.summary is None:
                 raise RuntimeError(f"{result.job.algo} seed {result.job.seed}: {result.crash}")
             steps[(result.job.algo, result.job.seed)] = result.summary["steps"]
+            trained[(result.job.algo, result.job.seed)] = result.summary["wall_s"]
     seconds = time.perf_counter() - started
     pool.close()
     return seconds, steps
@@ -103,14 +115,29 @@ def main() -> int:
         def jobs(name):
             return jobs_for(args.env, algos, args.seeds, max_steps, root / name)
 
+        cpu0 = time.process_time()
         alone_s, alone_steps = run_alone(jobs("alone"))
+        alone_cpu = time.process_time() - cpu0
+        alone_trained = sum(trained.values())
         ideal = alone_s / cores
         print(f"alone: {alone_s:.1f} s for {len(alone_steps)} runs; ideal: {ideal:.1f} s")
 
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         pool_s, pool_steps = run_pool(LocalPool(cores), jobs("pool"), started)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pool_cpu = sum(
+            getattr(children, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime")
+        )
         ratio = pool_s / ideal
         print(f"pool of {cores}: {pool_s:.1f} s; pool / ideal = {ratio:.3f} (goal <= 1.15)")
+        slower = sum(trained.values()) / alone_trained
+        print(f"  the runs' own update time in the pool / alone: {slower:.2f}")
+        print(
+            f"  CPU seconds: runs alone {alone_cpu:.1f}, pool workers {pool_cpu:.1f} (their "
+            f"start-up included): on {cores} idle cores the pool would take about "
+            f"{pool_cpu / alone_cpu:.3f}x the ideal (if no worker waited for another)"
+        )
         same = pool_steps == alone_steps
 
         if args.ray:
