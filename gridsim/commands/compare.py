@@ -108,11 +108,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(report.markdown.split("\n\n", 1)[1], end="")
     done = sum(r.status != "not run" for r in report.records)
-    ran = (
-        f"{len(todo)} runs in {seconds:.1f} s ({_pool_name(args, workers)})"
-        if todo
-        else ("nothing to run")
-    )
+    if not todo:
+        ran = "nothing to run"
+    elif interrupted:
+        ran = f"stopped after {seconds:.1f} s ({_pool_name(args, workers)})"
+    else:
+        ran = f"{len(todo)} runs in {seconds:.1f} s ({_pool_name(args, workers)})"
     print(
         f"{ran}; {done}/{len(pairs)} runs done; wrote {root}/compare.csv, summary.md, compare.png"
     )
