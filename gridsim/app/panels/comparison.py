@@ -215,7 +215,8 @@ class ComparisonPanel:
             if reference is not None:
                 name = "optimal policy: {x}" if view.settings.env == "gridworld" else "solved: {x}"
                 label = t(name, x=f"{reference:.4g}")
-            runs = {s.algo: s.finished for s in view.summaries} if view is not None else {}
+            # n = the runs the curve is made of (finished ones, and those in flight)
+            runs = {b.algo: int(b.n.max(initial=0)) for b in bands}
             self._axes, legend = draw_returns(
                 self._surface,
                 returns.move(shift),
