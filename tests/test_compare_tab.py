@@ -52,6 +52,7 @@ def test_ctrl_4_opens_the_compare_tab_and_space_runs_the_chapter_3_trio(app):
     press(app, pygame.K_4, pygame.KMOD_CTRL)
     assert app.current == "compare"
     scene = app.scene
+    assert scene.run.is_enabled and not scene.pause.is_enabled
     press(app, pygame.K_SPACE)
     view = scene.panel.view
     assert view.settings.algos == ("simple_pg", "rtg_pg", "vpg") and view.settings.seeds == 10

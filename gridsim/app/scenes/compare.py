@@ -91,6 +91,7 @@ class CompareScene(Scene):
         )
         col.next_row(40)
         self.help_y = TOP_BAR + col.y
+        self.pause.disable()  # nothing runs yet
         # the App's Space key presses panel.run / panel.pause, as on the other tabs
         self.panel.run, self.panel.pause = self.run, self.pause
 
