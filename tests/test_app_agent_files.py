@@ -135,9 +135,51 @@ def test_ctrl_shift_o_and_s_open_the_agent_file_dialogs(app):
     key(app, pygame.K_ESCAPE)
 
 
-def test_a_real_agent_from_train_opens_in_the_app(tmp_path):
-    """`train` writes agent.pt; `gui --agent` opens it in the child-process trainer."""
+UI_SCRIPT = """
+import json, sys, time
+import pygame
+from gridsim.app.app import App
+
+agent, saved = sys.argv[1], sys.argv[2]
+app = App(size=(1024, 700), lang="zh", remember=False)
+try:
+    app.open_agent(agent)
+    files = app.scene.panel.agent_files
+    deadline = time.monotonic() + 90
+    while files.pending and time.monotonic() < deadline:
+        app.frame()
+    app.frame()
+    panel = app.scene.panel
+    snap = panel.snapshot
+    opened = dict(algo=snap.algo, update=snap.update, kept=list(snap.timeline.updates[:3]),
+                  box=panel.algo.selected_option[0], line=files.status_line()[0])
+    timeline = panel.timeline
+    pos = (round(timeline.x_of(2, snap.update)), timeline.rect.y + 8)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+    while panel.shown_past() is None and time.monotonic() < deadline:
+        app.frame()
+    past = panel.shown_past().update
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+    app.frame()
+    files.save(saved)
+    while files.pending and time.monotonic() < deadline:
+        app.frame()
+    print(json.dumps(dict(opened=opened, past=past, saved=files.status_line()[0],
+                          torch="torch" in sys.modules)))
+finally:
+    app.close()
+"""
+
+
+def test_an_agent_from_train_opens_scrubs_and_saves_in_the_app_without_torch(tmp_path):
+    """`train` writes agent.pt; the app (in Chinese) opens it through its child-process
+    trainer, holds the timeline at update 2, saves it again; the UI process never imports
+    torch on the way."""
+    import subprocess
+    import sys
+
     from gridsim.commands import train
+    from tests.conftest import ROOT
 
     out = tmp_path / "run"
     parser = __import__("main").build_parser()[0]
@@ -146,18 +188,19 @@ def test_a_real_agent_from_train_opens_in_the_app(tmp_path):
     )
     assert train.run(args) in (0, 1)
     summary = json.loads((out / "summary.json").read_text())
-    app = App(size=(1024, 700))
-    try:
-        app.open_agent(out / "agent.pt")
-        scene = app.scene
-        deadline = pygame.time.get_ticks() + 60_000
-        while scene.panel.agent_files.pending and pygame.time.get_ticks() < deadline:
-            app.frame()
-        frames(app, 2)
-        snap = scene.panel.snapshot
-        assert snap.algo == "ppo" and snap.update == summary["updates"]
-        assert scene.panel.algo.selected_option[0] == "ppo"
-        assert snap.timeline.updates[:5] == (1, 2, 3, 4, 5)
-        assert snap.status == "paused"
-    finally:
-        app.close()
+    done = subprocess.run(
+        [sys.executable, "-c", UI_SCRIPT, str(out / "agent.pt"), str(tmp_path / "again.pt")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    opened = result["opened"]
+    assert opened["algo"] == opened["box"] == "ppo"
+    assert opened["update"] == summary["updates"] and opened["kept"] == [1, 2, 3]
+    assert opened["line"].startswith("已打开 agent.pt")
+    assert result["past"] == 2
+    assert result["saved"].startswith("已保存 again.pt") and (tmp_path / "again.pt").is_file()
+    assert result["torch"] is False
