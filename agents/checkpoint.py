@@ -14,6 +14,7 @@ at update 0 with an empty history.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -91,8 +92,7 @@ def read_agent(path) -> dict:
             warnings.simplefilter("ignore")
             payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise CheckpointError(f"{path}: not a readable agent file ({first[:120]})") from None
+        raise CheckpointError(f"{path}: not a readable agent file ({_why_unreadable(e)})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a GridSim agent file")
     if payload.get("version") != VERSION:
@@ -105,6 +105,20 @@ def read_agent(path) -> dict:
     if not isinstance(payload.get("state_dicts"), dict):
         raise CheckpointError(f"{path}: the file has no state dicts")
     return payload
+
+
+def _why_unreadable(error: Exception) -> str:
+    """torch.load's reason in a few words: code the file wanted to run (and was refused), a
+    cut-off or foreign file, else the first line of torch's own message."""
+    text = str(error)
+    if m := re.search(r"GLOBAL ([\w.]+)", text):
+        return f"it asks to run {m.group(1)}; refused, nothing was run"
+    if "central directory" in text or "zip archive" in text:
+        return "not a complete torch file: cut off or damaged"
+    if "Unsupported operand" in text or "invalid load key" in text:
+        return "not a torch file"
+    first = (text.strip().splitlines() or [type(error).__name__])[0]
+    return first[:120]
 
 
 def load_agent(path) -> Run:

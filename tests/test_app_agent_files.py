@@ -204,3 +204,28 @@ def test_an_agent_from_train_opens_scrubs_and_saves_in_the_app_without_torch(tmp
     assert result["past"] == 2
     assert result["saved"].startswith("已保存 again.pt") and (tmp_path / "again.pt").is_file()
     assert result["torch"] is False
+
+
+@pytest.mark.parametrize(
+    "message, zh",
+    [
+        (
+            "/tmp/x/agent.pt: not a readable agent file (not a torch file)",
+            "agent.pt：不是可读取的智能体文件（不是 torch 文件）",
+        ),
+        (
+            "/tmp/x/evil.pt: not a readable agent file (it asks to run posix.system; refused, "
+            "nothing was run)",
+            "evil.pt：不是可读取的智能体文件（它要求运行 posix.system；已拒绝，什么也没有运行）",
+        ),
+    ],
+)
+def test_a_refusal_reads_in_chinese(message, zh):
+    from gridsim.app import language
+    from gridsim.app.panels.agent_files import refusal_text
+
+    language.set_language("zh", remember=False)
+    try:
+        assert refusal_text(message) == zh
+    finally:
+        language.set_language("en", remember=False)

@@ -37,9 +37,11 @@ def _saved(writer) -> str:
     )
 
 
-def write_grid_episode(path, world, pi: np.ndarray, traj, cell: int = 100) -> str:
+def write_grid_episode(path, world, pi: np.ndarray, traj, cell: int | None = None) -> str:
     """The board with the policy's arrows, the episode's path growing step by step, each
-    step's reward, and the return so far underneath; one line saying what was written."""
+    step's reward, and the return so far underneath; one line saying what was written.
+    Cells are 100 px, smaller on big worlds (the board stays within about 640 px)."""
+    cell = cell or max(40, min(100, 640 // max(world.rows, world.cols)))
     pygame = _pygame()
     from gridsim.app.demos.view import draw_board
     from gridsim.app.draw import grid as draw_grid

@@ -56,6 +56,19 @@ def add_record_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def agent_outcome(app, path) -> int:
+    """After the run: 1 and one line on stderr when --agent was refused (a script can tell),
+    else 0 (opened, or still opening when --frames ran out)."""
+    from gridsim.app.draw import style
+
+    files = getattr(app.scene.panel, "agent_files", None)
+    line = files.status_line() if files is not None else None
+    if line is not None and line[1] == style.ERROR:
+        print(f"error: --agent: {line[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def check_record_path(path) -> str | None:
     """None when --record PATH can be written, else the error line (before the app starts)."""
     from gridsim.app.recorder import RecordingError, check_output
@@ -161,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
         if args.agent:
             app.open_agent(args.agent)
         code = record_and_run(app, args)
+        if args.agent and code == 0:
+            code = agent_outcome(app, args.agent)
         if args.screenshot:
             app.screenshot(args.screenshot)
             print(f"saved {args.screenshot}")

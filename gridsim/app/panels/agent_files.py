@@ -11,6 +11,7 @@ settings. A file for the other env is handed to the other tab (``redirect``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pygame
@@ -146,7 +147,7 @@ class AgentFiles:
             self.redirect = (report.env, report.path)
             self._say(t("{name} holds a {env} agent: opening it there", name=name, env=report.env))
         else:
-            self._say(translate_message(report.message), error=True)
+            self._say(refusal_text(report.message), error=True)
 
     def status_line(self) -> tuple[str, tuple] | None:
         return (self.message, self.color) if self.message else None
@@ -174,4 +175,17 @@ def opened_text(name: str, snapshot) -> str:
         name=name,
         algo=snapshot.algo,
         u=snapshot.update,
+    )
+
+
+def refusal_text(message: str) -> str:
+    """The trainer's reason for refusing a file, in the current language, naming the file
+    rather than its whole path: "agent.pt: not a readable agent file (not a torch file)"."""
+    m = re.fullmatch(r"(?P<path>.+): not a readable agent file \((?P<why>.*)\)", message)
+    if m is None:
+        return translate_message(message)
+    return t(
+        "{path}: not a readable agent file ({reason})",
+        path=Path(m["path"]).name,
+        reason=translate_message(m["why"]),
     )
