@@ -60,15 +60,22 @@ def policy_advantage(world: World, pi: np.ndarray) -> np.ndarray:
 
 
 def optimal_values(world: World, tol: float = 1e-10, max_iter: int = 100_000):
-    """(V*[S], Q*[S, A]) by value iteration until the largest change is below ``tol``."""
+    """(V*[S], Q*[S, A]) by value iteration until the largest change is below ``tol`` times
+    the values' scale max|r|/(1-gamma) (at least 1), then polished by policy iteration.
+
+    The tolerance is relative so that large rewards or a gamma near 1 (gridsim.limits allows
+    |r| <= 1000, gamma <= 0.999: values up to 1e6) stop as early as small ones; the polish
+    makes the result exact either way.
+    """
     t = build_tables(world)
+    scale = max(1.0, float(np.max(np.abs(t.reward))) / (1.0 - world.gamma))
     future = _future(world)
     terminal = np.array([world.is_terminal(s) for s in range(world.n_states)])
     v = np.zeros(world.n_states)
     for _ in range(max_iter):
         q = t.reward + future * v[t.next_state]
         v_new = np.where(terminal, 0.0, q.max(axis=1))
-        if np.max(np.abs(v_new - v)) < tol:
+        if np.max(np.abs(v_new - v)) < tol * scale:
             v = v_new
             break
         v = v_new
@@ -78,7 +85,9 @@ def optimal_values(world: World, tol: float = 1e-10, max_iter: int = 100_000):
         v = policy_value(world, deterministic_policy(actions))
         q = t.reward + future * v[t.next_state]
         improved = np.where(
-            q.max(axis=1) > q[np.arange(len(v)), actions] + 1e-12, q.argmax(axis=1), actions
+            q.max(axis=1) > q[np.arange(len(v)), actions] + 1e-12 * scale,
+            q.argmax(axis=1),
+            actions,
         )
         if np.array_equal(improved, actions):
             break
