@@ -4,16 +4,27 @@
      "rewards": {"boundary": -1, "forbidden": -1, "target": 1, "other": 0},
      "gamma": 0.9, "forbidden_mode": "enter", "target_terminal": false, "horizon": 20}
 
-Every key but rows and cols is optional and takes the tutorial's default.
+Every key but rows and cols is optional. On the tutorial's 3x3 grid the defaults are the
+tutorial's (forbidden s6 and s7, target s9, start s1); on any other size: no forbidden cell,
+the last cell as the target, start s1. Files are read through ``gridsim.files`` (regular
+files only, at most ``limits.LAYOUT_FILE_BYTES``, strict JSON) and numbers are checked
+against ``gridsim.limits``; every problem is one line naming the file, the line and the key.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from gridsim import limits
+from gridsim.files import (
+    UserFileError,
+    check_json_value,
+    key_line,
+    parse_user_json,
+    read_user_text,
+    write_atomically,
+)
 from gridsim.world import Rewards, World, WorldError, state_name
 
 LAYOUT_KEYS = (
@@ -33,21 +44,35 @@ LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "layouts"
 
 
 class LayoutError(WorldError):
-    """A layout that cannot be loaded; the message names the source and the field."""
+    """A layout that cannot be loaded; the message names the source, the line (when known)
+    and the field: 'maze.json: line 6: rewards.target: must be from -1000 to 1000, got 1e9'."""
 
-    def __init__(self, source: str, field_name: str, message: str):
-        ValueError.__init__(self, f"{source}: {field_name}: {message}")
-        self.field = field_name
+    def __init__(self, source: str, field_name: str | None, message: str, line: int | None = None):
+        where = [str(source)] if str(source) else []
+        where += [f"line {line}"] if line is not None else []
+        where += [field_name] if field_name else []
+        ValueError.__init__(self, ": ".join([*where, message]))
+        self.field = field_name or ""
+        self.reason = message
         self.source = source
+        self.line = line
 
 
 def world_from_dict(data, source: str = "layout") -> World:
     """A validated world from parsed JSON; unknown keys and bad values raise LayoutError."""
+    try:
+        check_json_value(data, source)
+    except UserFileError as e:
+        raise LayoutError(source, None, e.reason) from None
     if not isinstance(data, dict):
         raise LayoutError(source, "(top level)", "expected a JSON object")
-    unknown = sorted(set(data) - set(LAYOUT_KEYS))
+    unknown = sorted(set(data) - set(LAYOUT_KEYS), key=str)
     if unknown:
-        raise LayoutError(source, unknown[0], f"unknown key (known: {', '.join(LAYOUT_KEYS)})")
+        raise LayoutError(
+            source,
+            limits.short_repr(unknown[0]).strip("'"),
+            f"unknown key (known: {', '.join(LAYOUT_KEYS)})",
+        )
     for required in ("rows", "cols"):
         if required not in data:
             raise LayoutError(source, required, "missing")
@@ -59,10 +84,11 @@ def world_from_dict(data, source: str = "layout") -> World:
                 raise WorldError(
                     "rewards", "expected an object with boundary/forbidden/target/other"
                 )
-            unknown = sorted(set(rewards) - set(REWARD_KEYS))
+            unknown = sorted(set(rewards) - set(REWARD_KEYS), key=str)
             if unknown:
+                name = limits.short_repr(unknown[0]).strip("'")
                 raise WorldError(
-                    f"rewards.{unknown[0]}", f"unknown reward (known: {', '.join(REWARD_KEYS)})"
+                    f"rewards.{name}", f"unknown reward (known: {', '.join(REWARD_KEYS)})"
                 )
             fields["rewards"] = Rewards(**rewards)
         for name in ("forbidden", "targets"):
@@ -72,7 +98,7 @@ def world_from_dict(data, source: str = "layout") -> World:
             _reject_ints_as_states(name, fields.get(name))
         return World(**fields)
     except WorldError as e:
-        raise LayoutError(source, e.field, str(e).split(": ", 1)[1]) from None
+        raise LayoutError(source, e.field, e.reason) from None
 
 
 def _reject_ints_as_states(field_name: str, value) -> None:
@@ -80,7 +106,10 @@ def _reject_ints_as_states(field_name: str, value) -> None:
     values = value if isinstance(value, list) else [value]
     for v in values:
         if isinstance(v, int | float) and not isinstance(v, bool):
-            raise WorldError(field_name, f'write states by name, e.g. "s{int(v)}", not {v!r}')
+            example = f"s{v}" if isinstance(v, int) and 0 < v < 10**6 else "s1"
+            raise WorldError(
+                field_name, f'write states by name, e.g. "{example}", not {limits.short_repr(v)}'
+            )
 
 
 def world_to_dict(world: World) -> dict:
@@ -106,41 +135,35 @@ def world_to_dict(world: World) -> dict:
 
 
 def load_layout(path) -> World:
-    """Read and validate a layout file; any problem raises LayoutError naming the file."""
-    path = Path(path)
+    """Read and validate a layout file; any problem raises LayoutError naming the file, and
+    the line of the offending key when it can be found."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise LayoutError(str(path), "(file)", e.strerror or str(e)) from None
-    except UnicodeDecodeError:
-        raise LayoutError(str(path), "(file)", "not a UTF-8 text file") from None
+        text = read_user_text(path, what="layout file", max_bytes=limits.LAYOUT_FILE_BYTES.high)
+        data = parse_user_json(text, path)
+    except UserFileError as e:
+        raise LayoutError(e.path, None, _located(e)) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise LayoutError(
-            str(path), "(json)", f"{e.msg} at line {e.lineno} column {e.colno}"
-        ) from None
-    return world_from_dict(data, source=str(path))
+        return world_from_dict(data, source=str(path))
+    except LayoutError as e:
+        line = key_line(text, e.field) if e.field else None
+        raise LayoutError(str(path), e.field, e.reason, line) from None
+
+
+def _located(e: UserFileError) -> str:
+    """A UserFileError's message without its path (LayoutError puts that back)."""
+    text = str(e)
+    return text[len(e.path) + 2 :] if e.path and text.startswith(e.path + ": ") else text
 
 
 def save_layout(world: World, path) -> None:
-    """Write atomically: a temp file in the same folder, then rename over the target."""
-    write_text_atomically(Path(path), json.dumps(world_to_dict(world), indent=2) + "\n")
+    """Write atomically (gridsim.files.write_atomically): a symlink is written through and
+    the file keeps its mode."""
+    write_atomically(path, json.dumps(world_to_dict(world), indent=2) + "\n")
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Either the whole new text is at ``path`` afterwards, or the old file is untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_text_atomically(path, text: str) -> None:
+    """Kept for callers of the old name: ``gridsim.files.write_atomically``."""
+    write_atomically(path, text)
 
 
 def shipped_layout(name: str) -> Path:

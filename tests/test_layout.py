@@ -66,7 +66,7 @@ def test_malformed_json_and_missing_file_give_clear_errors(tmp_path):
     path.write_text('{"rows": 3,')
     with pytest.raises(LayoutError, match="broken.json.*line 1"):
         load_layout(path)
-    with pytest.raises(LayoutError, match="No such file"):
+    with pytest.raises(LayoutError, match="(?i)no such file"):
         load_layout(tmp_path / "absent.json")
 
 

@@ -94,7 +94,7 @@ def test_train_stops_at_the_step_budget_on_cartpole(tmp_path):
         (["--algo", "ppo", "--set", "lr"], "--set expects KEY=VALUE"),
         (["--algo", "ppo", "--seed", "x"], "--seed expects a whole number"),
         (["--algo", "ppo", "--max-steps", "0"], "--max-steps must be >= 1"),
-        (["--algo", "ppo", "--layout", "/no/such/layout.json"], "No such file"),
+        (["--algo", "ppo", "--layout", "/no/such/layout.json"], "no such file"),
         (["--algo", "ppo", "--env", "cartpole", "--layout", "x.json"], "--layout only applies"),
     ],
 )
