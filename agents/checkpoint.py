@@ -13,9 +13,8 @@ at update 0 with an empty history.
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,12 +26,14 @@ from agents.history import MetricHistory, ReturnHistory
 from agents.learner import Run, build_config
 from agents.policy_history import PolicyHistory
 from agents.registry import ALGORITHMS, ENVS
+from gridsim import limits
 
 FORMAT = "gridsim-agent"
 VERSION = 1
-MAX_FILE_BYTES = 64 << 20
-"""An agent file is a few KB to a few MB (the policy history is capped at 4 MiB); anything
-bigger than this is not one of ours and is refused before it is read."""
+MAX_FILE_BYTES = int(limits.AGENT_FILE_BYTES.high)
+"""An agent file is a few KB to a few MB (the policy history is capped at 4 MiB), but
+networks at gridsim.limits' parameter budget must load again; anything bigger than this is
+not one of ours and is refused before it is read (gridsim.limits.AGENT_FILE_BYTES)."""
 
 
 class CheckpointError(ValueError):
@@ -40,7 +41,10 @@ class CheckpointError(ValueError):
 
 
 def save_agent(run: Run, path) -> None:
-    """Write ``run``'s learned modules and metadata atomically (temp file + os.replace)."""
+    """Write ``run``'s learned modules and metadata atomically (gridsim.files.open_atomically:
+    temp file, fsync, rename, folder fsync; the file keeps its mode, a symlink is written
+    through)."""
+    from gridsim.files import open_atomically
     from gridsim.layout import world_to_dict
 
     payload = {
@@ -65,32 +69,23 @@ def save_agent(run: Run, path) -> None:
         },
         "history": _history_payload(run.policies),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomically(path) as f:
+        torch.save(payload, f)
 
 
 def read_agent(path) -> dict:
     """The checked payload of an agent file (metadata and state dicts)."""
+    from gridsim.files import UserFileError, read_user_bytes
+
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise CheckpointError(
-            f"{path}: {path.stat().st_size >> 20} MB is too big for an agent file "
-            f"(at most {MAX_FILE_BYTES >> 20} MB)"
-        )
+    try:  # a regular file within the size limit, read without blocking on a FIFO
+        data = read_user_bytes(path, what="agent file", max_bytes=MAX_FILE_BYTES)
+    except UserFileError as e:
+        raise CheckpointError(str(e)) from None
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": we refuse anyway
             warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as e:
         raise CheckpointError(f"{path}: not a readable agent file ({_why_unreadable(e)})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

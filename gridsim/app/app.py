@@ -6,7 +6,6 @@ headless mode drive the very same loop by posting pygame events between frames.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -353,12 +352,12 @@ class App:
         return self.frames
 
     def screenshot(self, path) -> None:
-        """Save the last drawn frame as PNG, atomically (a temp name, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-        pygame.image.save(self.screen, str(tmp))
-        os.replace(tmp, path)
+        """Save the last drawn frame as PNG, atomically (gridsim.files.open_atomically: the
+        file keeps its mode, a symlink is written through)."""
+        from gridsim.files import open_atomically
+
+        with open_atomically(path) as f:
+            pygame.image.save(self.screen, f, "screenshot.png")
 
     def close(self, timeout: float = 0.6) -> None:
         """Stop every trainer and close the window: all trainers are told to stop at once,
