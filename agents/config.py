@@ -11,9 +11,59 @@ import math
 import typing
 from dataclasses import dataclass
 
+from gridsim import limits
+from gridsim.limits import LimitError
+
 
 class ConfigError(ValueError):
     """A bad hyper-parameter name or value; the message is one line for the user."""
+
+
+FIELD_LIMITS: dict[str, limits.Limit] = {
+    "lr": limits.LR,
+    "vf_lr": limits.LR,
+    "num_envs": limits.NUM_ENVS,
+    "group_size": limits.NUM_ENVS,
+    "batch_steps": limits.STEPS_PER_UPDATE,
+    "n_steps": limits.STEPS_PER_UPDATE,
+    "minibatch_size": limits.STEPS_PER_UPDATE,
+    "epochs": limits.ITERATIONS,
+    "vf_iters": limits.ITERATIONS,
+    "anneal_steps": limits.COUNT,
+}
+"""The documented range of each hyper-parameter (gridsim.limits); any other real-valued one
+is held to limits.COEFFICIENT, any other whole-number one to limits.COUNT."""
+
+
+def check_field_limits(cfg) -> None:
+    """ConfigError naming the first field outside its range in gridsim.limits."""
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        try:
+            if f.name == "hidden":
+                check_hidden(value)
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            limit = FIELD_LIMITS.get(f.name)
+            if limit is None:
+                limit = limits.COUNT if isinstance(value, int) else limits.COEFFICIENT
+            limits.check(limit, value, f.name)
+        except LimitError as e:
+            raise ConfigError(str(e)) from None
+
+
+def check_hidden(hidden) -> None:
+    """LimitError unless ``hidden`` is a tuple of at most HIDDEN_LAYERS widths, each within
+    HIDDEN_WIDTH."""
+    if not isinstance(hidden, tuple):
+        raise LimitError(
+            "hidden", f"expected layer widths like 64,64, got {limits.short_repr(hidden)}"
+        )
+    if len(hidden) > limits.HIDDEN_LAYERS.high:
+        raise LimitError("hidden", f"at most {limits.HIDDEN_LAYERS.high} layers, got {len(hidden)}")
+    for width in hidden:
+        limits.check(limits.HIDDEN_WIDTH, width, "hidden")
 
 
 @dataclass(frozen=True)
@@ -41,12 +91,13 @@ class CommonConfig:
         self.validate()
 
     def validate(self) -> None:
-        """Raise ConfigError naming the first bad field."""
+        """Raise ConfigError naming the first bad field (ranges: gridsim.limits)."""
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float) and not math.isfinite(value):
                 raise ConfigError(f"{f.name} must be finite, got {value}")
         positive(self, "lr", "num_envs")
+        check_field_limits(self)
         at_least(self, 0.0, "max_grad_norm", "ent_coef")
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden layer widths must be >= 1, got {self.hidden}")
@@ -95,8 +146,17 @@ def in_unit(cfg, *names: str, closed: bool = True) -> None:
 
 
 def parse_value(name: str, text: str, kind) -> object:
-    """Convert the text of ``--set name=text`` to the field's type, or raise ConfigError."""
+    """Convert the text of ``--set name=text`` to the field's type, or raise ConfigError.
+
+    Text longer than ``limits.NUMBER_TEXT`` characters is refused before converting (a
+    5,000-digit number would otherwise hit Python's int() limit or become inf).
+    """
     text = text.strip()
+    if len(text) > limits.NUMBER_TEXT.high:
+        raise ConfigError(
+            f"--set {name}: {limits.short_repr(text)} is too long "
+            f"(at most {limits.NUMBER_TEXT.high} characters)"
+        )
     args = typing.get_args(kind)
     if type(None) in args:  # X | None
         if text.lower() in ("none", "null", ""):
@@ -111,14 +171,11 @@ def parse_value(name: str, text: str, kind) -> object:
                 return False
             raise ValueError
         if kind is int:
-            number = float(text)
-            if not number.is_integer():
-                raise ValueError
-            return int(number)
+            return _whole(text)
         if kind is float:
             return float(text)
         if typing.get_origin(kind) is tuple:
-            return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+            return tuple(_whole(part) for part in text.replace(" ", "").split(",") if part)
         if kind is str:
             return text
     except ValueError:
@@ -130,6 +187,16 @@ def parse_value(name: str, text: str, kind) -> object:
         else str(kind),
     )
     raise ConfigError(f"--set {name}: expected {expected}, got {text!r}")
+
+
+def _whole(text: str) -> int:
+    """'64' or '1e3' -> an int; ValueError for '2.5', 'inf', 'x'."""
+    if text.lstrip("+-").isdigit():
+        return int(text)
+    number = float(text)
+    if not number.is_integer():
+        raise ValueError(text)
+    return int(number)
 
 
 def with_overrides(cfg, overrides: dict | None):

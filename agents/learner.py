@@ -24,6 +24,7 @@ from agents.registry import (
     check_algorithm,
     check_env,
 )
+from gridsim import limits
 from gridsim.inspection import METRICS
 from gridsim.world import World, default_world
 
@@ -60,6 +61,43 @@ def build_config(algo: str, env: str, overrides: dict | None = None):
     return with_overrides(default_config(algo, env), overrides)
 
 
+CARTPOLE_EPISODE_STEPS = 500
+"""CartPole-v1 truncates an episode at 500 steps."""
+CARTPOLE_INPUTS = 4
+
+
+def transitions_per_update(cfg, episode_steps: int) -> int:
+    """How many transitions one update holds at most: n_steps of every env; or batch_steps
+    plus the episodes still running finished (up to ``episode_steps`` each); or, without
+    either (GRPO), one whole episode per env."""
+    n_steps = getattr(cfg, "n_steps", None)
+    if n_steps is not None:
+        return n_steps * cfg.num_envs
+    return getattr(cfg, "batch_steps", 0) + cfg.num_envs * episode_steps
+
+
+def check_update_size(cfg, world: World | None) -> None:
+    """ConfigError if one update of ``cfg`` would need more memory or parameters than
+    gridsim.limits allows, estimated before anything is allocated."""
+    if world is not None:  # tabular policy and critic: one state index per transition
+        episode_steps, inputs, hidden = world.horizon, 1, ()
+    else:
+        episode_steps, inputs, hidden = CARTPOLE_EPISODE_STEPS, CARTPOLE_INPUTS, cfg.hidden
+    if hasattr(cfg, "n_steps"):
+        what = "num_envs or n_steps"
+    elif hasattr(cfg, "batch_steps"):
+        what = "batch_steps, num_envs or the horizon" if world else "batch_steps or num_envs"
+    else:
+        what = "num_envs or the horizon" if world else "num_envs"
+    n_outputs = 5 if world is not None else 2
+    try:
+        limits.check_update_size(
+            transitions_per_update(cfg, episode_steps), inputs, hidden, n_outputs, what
+        )
+    except limits.LimitError as e:
+        raise ConfigError(str(e)) from None
+
+
 class Run:
     """An algorithm learning on an env, one ``update()`` at a time, with its history."""
 
@@ -75,12 +113,14 @@ class Run:
     ):
         self.env_name = check_env(env)
         self.algo = check_algorithm(algo)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}")
-        self.seed = seed
+        try:
+            self.seed = limits.check(limits.SEED, seed, "seed")
+        except limits.LimitError as e:
+            raise ConfigError(str(e)) from None
         self.config = config if config is not None else build_config(algo, env, overrides)
         self.world = (world or default_world()) if env == "gridworld" else None
         cfg = self.config
+        check_update_size(cfg, self.world)
         if self.world is not None:
             self.env = GridVecEnv(self.world, cfg.num_envs, cfg.grid_starts, seed)
             gamma = self.world.gamma

@@ -265,6 +265,13 @@ COEFFICIENT = Limit(
     "Every term of a loss stays finite in float32; the algorithm's own checks narrow it "
     "further (e.g. clip > 0).",
 )
+COUNT = Limit(
+    "Any other whole-number hyper-parameter",
+    0,
+    10**12,
+    "A count of steps or items; 10^12 is beyond any run on one machine.",
+    whole=True,
+)
 PARAMETERS = Limit(
     "Network parameters in all",
     1,
@@ -415,7 +422,7 @@ def check_update_size(
     need = update_memory_bytes(transitions, n_inputs, hidden)
     if need > UPDATE_MEMORY.high:
         raise LimitError(
-            what,
+            "update size",
             f"one update of {transitions:,} steps would need about {need / GIB:.1f} GiB; "
             f"the limit is {UPDATE_MEMORY.high // GIB} GiB (lower {what})",
         )
