@@ -110,34 +110,34 @@ class UsageError(ValueError):
     """Bad command-line input: reported as one line, exit code 2."""
 
 
-def _whole_number(name: str, text: str, low: int) -> int:
-    try:
-        value = float(text)
-        if not value.is_integer():
-            raise ValueError
-    except (TypeError, ValueError):
-        raise UsageError(f"{name} expects a whole number, got {text!r}") from None
-    if value < low:
-        raise UsageError(f"{name} must be >= {low}, got {int(value)}")
-    return int(value)
-
-
 def _prepare(args):
-    """Validate the arguments: (world or None, seed, max_steps, overrides, out dir, labels)."""
+    """Validate the arguments: (world or None, seed, max_steps, overrides, out dir, labels).
+
+    Numbers are checked against gridsim.limits, the layout is read through gridsim.files,
+    the size of one update is estimated, and the output folder is created and probed: all
+    before any training, so no run is lost to a bad argument found at the end.
+    """
     from agents.config import parse_set_args
-    from agents.learner import build_config
+    from agents.learner import build_config, check_update_size
     from agents.registry import PREFERENCE_ALGORITHMS
+    from gridsim import limits
+    from gridsim.files import check_output_path
 
     if args.env not in ENVS:
         raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
     if args.algo not in ALGORITHMS:
         raise UsageError(f"unknown algorithm {args.algo!r} (choose from {', '.join(ALGORITHMS)})")
-    seed = _whole_number("--seed", args.seed, 0)
+    seed = limits.parse(limits.SEED, args.seed, "--seed")
     max_steps = (
         DEFAULT_MAX_STEPS[args.env]
         if args.max_steps is None
-        else _whole_number("--max-steps", args.max_steps, 1)
+        else limits.parse(limits.MAX_STEPS, args.max_steps, "--max-steps")
     )
+    paths = (("--layout", args.layout), ("--out", args.out))
+    paths += (("--prefs", args.prefs), ("--ref", args.ref))
+    for flag, value in paths:
+        if value is not None and not value.strip():
+            raise UsageError(f"{flag} is empty; give a path (or omit {flag} for the default)")
     if args.layout and args.env != "gridworld":
         raise UsageError("--layout only applies to --env gridworld")
     overrides = parse_set_args(args.set)
@@ -160,6 +160,7 @@ def _prepare(args):
         from gridsim.layout import load_layout, shipped_layout
 
         world = load_layout(args.layout or shipped_layout("tutorial_3x3"))
+    check_update_size(cfg, world)
     labels = ((), ())
     if args.prefs:
         from gridsim.preferences import read_preferences
@@ -171,9 +172,9 @@ def _prepare(args):
                 "from pairs (prompt/chosen/rejected)"
             )
         labels = (tuple(pairs), tuple(judgements))
-    out = Path(args.out or f"runs/{args.env}-{args.algo}-seed{seed}")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+    out = check_output_path(
+        args.out or f"runs/{args.env}-{args.algo}-seed{seed}", "folder", what="--out"
+    )
     return world, seed, max_steps, overrides, out, labels
 
 
@@ -226,15 +227,19 @@ def run(args: argparse.Namespace) -> int:
     if summary["error"]:
         print(f"error: training failed: {summary['error']} (outputs in {out})", file=sys.stderr)
         return 1
-    state = (
-        f"solved at {summary['solved_at_steps']} steps ({summary['solved_at_s']:.2f} s)"
-        if summary["solved"]
-        else f"not solved after {summary['steps']} steps"
-    )
+    if summary["solved"]:
+        state = f"solved at {summary['solved_at_steps']} steps ({summary['solved_at_s']:.2f} s)"
+    elif summary["steps"] >= max_steps:
+        state = (
+            f"not solved; stopped after {summary['steps']} steps, at the first update that "
+            f"reached the --max-steps budget of {max_steps}"
+        )
+    else:
+        state = f"not solved after {summary['steps']} steps"
     final = summary["final_mean_return"]
+    final_text = "no episode finished" if final is None else f"final mean return {final:.3f}"
     print(
-        f"{args.algo} on {args.env}: {state}; final mean return "
-        f"{float('nan') if final is None else final:.3f}; "
+        f"{args.algo} on {args.env}: {state}; {final_text}; "
         f"wrote {out}/metrics.csv, summary.json, agent.pt"
     )
     return 130 if interrupted else 0
