@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("name", nargs="?", help="the demo's name or number (see --list)")
     p.add_argument("--list", action="store_true", help="print the demos and exit")
     p.add_argument("--headless", action="store_true", help="no window: SDL's dummy video driver")
-    p.add_argument("--frames", type=int, metavar="N", help="quit after N frames")
+    p.add_argument("--frames", metavar="N", help="quit after N frames")
     p.add_argument("--screenshot", metavar="PATH", help="save the last frame as a PNG")
     p.add_argument("--lang", choices=("en", "zh"), help="language (default: the remembered one)")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="window size")
@@ -65,19 +65,33 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         print(list_demos(lang))
         return 0
-    name = args.name or DEMOS[0].key
+    from gridsim.commands.window import (
+        WindowError,
+        check_display,
+        check_screenshot,
+        parse_frames,
+        parse_size,
+    )
+
     try:
-        demo_by_key(name)
-    except KeyError as e:
-        print(f"error: {e.args[0]}", file=sys.stderr)
-        return 2
-    if args.frames is not None and args.frames < 1:
-        print("error: --frames must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
-    except ValueError:
-        print(f"error: --size expects WxH like 1280x800, got {args.size!r}", file=sys.stderr)
+        if args.name is not None and not args.name.strip():
+            raise WindowError("the demo name is empty; give a name or number (see --list)")
+        name = args.name or DEMOS[0].key
+        try:
+            demo_by_key(name)
+        except KeyError as e:
+            raise WindowError(e.args[0]) from None
+        args.frames = parse_frames(args.frames)  # an int (or None) from here on
+        w, h = parse_size(args.size)
+        check_screenshot(args.screenshot)
+        if args.headless:
+            os.environ["SDL_VIDEODRIVER"] = "dummy"
+            os.environ["SDL_AUDIODRIVER"] = "dummy"
+        os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is ever imported
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        check_display(args.headless)
+    except WindowError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     if args.record:
         from gridsim.commands.gui import check_record_path
@@ -85,11 +99,6 @@ def run(args: argparse.Namespace) -> int:
         if problem := check_record_path(args.record):
             print(problem, file=sys.stderr)
             return 2
-    if args.headless:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-        os.environ["SDL_AUDIODRIVER"] = "dummy"
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is ever imported
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     from gridsim.app.app import App
 
     app = App(

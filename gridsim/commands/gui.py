@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("en", "zh"), help="language (default: the remembered one)")
     p.add_argument("--layout", metavar="FILE", help="a layout JSON file for the gridworld scene")
     p.add_argument("--algo", metavar="NAME", help="start training this algorithm at once")
-    p.add_argument("--frames", type=int, metavar="N", help="quit after N frames")
+    p.add_argument("--frames", metavar="N", help="quit after N frames")
     p.add_argument("--screenshot", metavar="PATH", help="save the last frame as a PNG")
     p.add_argument(
         "--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)"
@@ -105,18 +105,27 @@ def record_and_run(app, args) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gridsim.commands.window import (
+        WindowError,
+        check_display,
+        check_screenshot,
+        parse_frames,
+        parse_size,
+    )
+
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         os.environ["SDL_AUDIODRIVER"] = "dummy"
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is ever imported
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
-    except ValueError:
-        print(f"error: --size expects WxH like 1280x800, got {args.size!r}", file=sys.stderr)
-        return 2
-    if args.frames is not None and args.frames < 1:
-        print("error: --frames must be at least 1", file=sys.stderr)
+        w, h = parse_size(args.size)
+        args.frames = parse_frames(args.frames)  # an int (or None) from here on
+        if args.layout is not None and not args.layout.strip():
+            raise WindowError("--layout is empty; give a layout file (or omit --layout)")
+        check_screenshot(args.screenshot)
+    except WindowError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     world = None
     if args.layout:
@@ -152,6 +161,11 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    try:
+        check_display(args.headless)
+    except WindowError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
     from gridsim.app.app import App
 
