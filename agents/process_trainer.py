@@ -25,13 +25,20 @@ from agents.trainer import Snapshot, empty_snapshot
 
 PUBLISH_S = 0.04
 """How often the child may send a snapshot (25 a second: plenty for drawing)."""
+TERMINATE_GRACE_S = 0.1
+"""How long a child gets to end after SIGTERM before it is killed. A stopped (SIGSTOPped)
+child never acts on SIGTERM; left alive it would be orphaned, and multiprocessing's exit
+handler would wait for it forever."""
+KILL_WAIT_S = 1.0
+"""How long to wait for the kernel to reap a SIGKILLed child."""
 
 
 class ProcessTrainer:
     """Same methods and snapshots as ``agents.trainer.Trainer``; training runs in a child process.
 
     The child starts with the first command (start, step_once, ...), so building one is
-    cheap. ``stop()`` ends the child within ``timeout`` seconds (terminating it if need be).
+    cheap. ``stop()`` ends the child within ``timeout`` seconds (terminating it, then
+    killing it, if need be).
     """
 
     def __init__(self, env: str, algo: str, **kwargs):
@@ -108,7 +115,10 @@ class ProcessTrainer:
         process.join(max(0.0, timeout * 0.8))
         if process.is_alive():
             process.terminate()
-            process.join(0.1)
+            process.join(TERMINATE_GRACE_S)
+        if process.is_alive():  # frozen (SIGSTOPped) or ignoring SIGTERM: SIGKILL still works
+            process.kill()
+            process.join(KILL_WAIT_S)
         if receiver is not None:
             receiver.join(max(0.0, timeout * 0.2))
 

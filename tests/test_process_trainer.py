@@ -81,3 +81,33 @@ def test_the_ui_process_never_imports_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert out.stdout.split() == ["True", "False"], out.stderr
+
+
+def test_a_frozen_child_is_killed_after_the_sigterm_grace_period():
+    trainer = ProcessTrainer("gridworld", "vpg")
+    trainer.start()
+    wait_for(trainer, lambda s: s.update >= 1)
+    process = trainer._process
+    os.kill(process.pid, signal.SIGSTOP)  # frozen: SIGTERM stays pending forever
+    started = time.monotonic()
+    trainer.stop(timeout=0.5)
+    assert not process.is_alive()
+    assert process.exitcode == -signal.SIGKILL
+    assert time.monotonic() - started < 3.0
+
+
+def test_run_after_the_child_died_trains_in_a_fresh_child():
+    from gridsim.app.trainer_link import Settings, TrainingController
+
+    controller = TrainingController("gridworld", Settings(algo="vpg"))
+    controller.run()
+    try:
+        first = controller.trainer
+        wait_for(first, lambda s: s.update >= 1)
+        os.kill(first._process.pid, signal.SIGKILL)
+        wait_for(first, lambda s: s.status == "failed", timeout=10)
+        controller.run()
+        assert controller.trainer is not first
+        wait_for(controller.trainer, lambda s: s.update >= 1 and s.status == "running")
+    finally:
+        controller.close()
