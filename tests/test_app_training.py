@@ -95,3 +95,28 @@ def test_the_fake_trainers_optimal_states_spread_back_from_the_target():
     later = t.latest().progress
     assert first.n_states == 9 and 0 < first.optimal_states < later.optimal_states == 9
     assert 0 in first.non_optimal  # s1, four steps from s9, is reached last
+
+
+def test_after_the_trainer_process_dies_run_starts_a_fresh_trainer():
+    c, made = controller(fail_at=1)
+    c.step()
+    assert c.status() == "failed"
+    made[0].alive = False  # what ProcessTrainer says once its child has died
+    c.run()
+    assert len(made) == 2 and made[0].stopped and made[1].calls == [("start",)]
+
+
+def test_a_failed_trainer_that_still_lives_is_kept():
+    c, made = controller(fail_at=1)
+    c.step()
+    made[0].alive = True  # e.g. a bad hyper-parameter: the trainer waits for a new setting
+    c.run()
+    assert len(made) == 1
+
+
+def test_reset_after_the_trainer_died_goes_back_to_idle():
+    c, made = controller(fail_at=1)
+    c.step()
+    made[0].alive = False
+    c.reset()
+    assert c.trainer is None and c.status() == "idle"

@@ -72,7 +72,9 @@ class TrainingController:
 
     # --- commands -------------------------------------------------------------------
     def run(self) -> None:
-        """Start training (making the trainer if needed), or resume it."""
+        """Start training (making the trainer if needed), or resume it; a trainer whose
+        process died is replaced by a fresh one."""
+        self._forget_if_dead()
         if self.trainer is None:
             if self._make():
                 self._call("start")
@@ -85,13 +87,16 @@ class TrainingController:
             self._call("pause")
 
     def step(self) -> None:
-        """One update, then paused."""
+        """One update, then paused (on a fresh trainer if the last one died)."""
+        self._forget_if_dead()
         if self.trainer is None and not self._make():
             return
         self._call("step_once")
 
     def reset(self) -> None:
-        """Start over with a fresh policy (the trainer keeps its settings)."""
+        """Start over with a fresh policy (the trainer keeps its settings); after the
+        trainer's process died, back to idle (the next Run starts a fresh one)."""
+        self._forget_if_dead()
         if self.trainer is not None:
             self._call("reset")
         self.error = ""
@@ -191,6 +196,14 @@ class TrainingController:
         return snap.status if snap is not None else "idle"
 
     # --- inside ---------------------------------------------------------------------
+    def _forget_if_dead(self) -> None:
+        """Discard a trainer that failed and whose process is gone (it would ignore every
+        command); a trainer that failed but lives (a bad setting) is kept."""
+        if self.trainer is None or getattr(self.trainer, "alive", True):
+            return
+        if self.status() == "failed":
+            self.discard(timeout=0.1)
+
     def _make(self) -> bool:
         s = self.settings
         kwargs = dict(
