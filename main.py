@@ -38,5 +38,20 @@ def main(argv: list[str] | None = None) -> int:
     return modules[args.command].run(args)
 
 
+def main_process() -> int:
+    """``main`` as a process: output piped into a reader that stops early (``solve | head``)
+    ends quietly instead of with a BrokenPipeError traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python would try to flush stdout again at exit and fail the same way: point it at
+        # /dev/null first. 141 = 128 + SIGPIPE, what a shell reports for such a reader.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_process())

@@ -40,6 +40,7 @@ import numpy as np
 from gymnasium import spaces
 
 from gridsim.layout import load_layout, world_from_dict
+from gridsim.limits import short_repr
 from gridsim.tables import build_tables
 from gridsim.world import N_ACTIONS, World, default_world
 
@@ -86,10 +87,17 @@ class GridWorldEnv(gym.Env):
         return obs
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(
+                f"options must be a dict like {{'state': 0}} or None, got {short_repr(options)}"
+            )
+        unknown = sorted(set(options or {}) - {"state"}, key=str)
+        if unknown:
+            raise ValueError(f"options: unknown key {short_repr(unknown[0])} (known: 'state')")
         super().reset(seed=seed)
         state = (options or {}).get("state", self.world.start)
         if isinstance(state, bool) or not isinstance(state, int | np.integer):
-            raise ValueError(f"options['state'] must be a state index, got {state!r}")
+            raise ValueError(f"options['state'] must be a state index, got {short_repr(state)}")
         if not 0 <= state < self.world.n_states:
             raise ValueError(
                 f"options['state'] must be in 0..{self.world.n_states - 1}, got {state}"
@@ -99,8 +107,11 @@ class GridWorldEnv(gym.Env):
         return self._observation(), {"state_name": f"s{self.state + 1}"}
 
     def step(self, action):
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be in 0..{N_ACTIONS - 1}, got {action!r}")
+        if isinstance(action, bool | np.bool_) or not self.action_space.contains(action):
+            raise ValueError(
+                f"action must be an integer in 0..{N_ACTIONS - 1} (a1..a5), "
+                f"got {short_repr(action)}"
+            )
         a = int(action)
         reward = float(self.tables.reward[self.state, a])
         terminated = bool(self.tables.done[self.state, a])

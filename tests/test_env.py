@@ -82,3 +82,39 @@ def test_stable_baselines3_trains_on_it_unchanged():
     model.learn(total_timesteps=128)
     action, _ = model.predict(np.eye(9, dtype=np.float32)[0], deterministic=True)
     assert 0 <= int(action) < 5
+
+
+@pytest.mark.parametrize("action", [True, False, np.bool_(True), 5, -1, 1.0, "a1", None])
+def test_an_action_that_is_not_an_index_is_a_clear_error(action):
+    env = gym.make("gridsim/GridWorld-v0").unwrapped
+    env.reset()
+    with pytest.raises(ValueError, match=r"action must be an integer in 0\.\.4 \(a1\.\.a5\)"):
+        env.step(action)
+
+
+@pytest.mark.parametrize("options", ["x", 3, ["state"]])
+def test_reset_options_that_are_not_a_dict_are_a_clear_error(options):
+    env = gym.make("gridsim/GridWorld-v0").unwrapped
+    with pytest.raises(TypeError, match=r"options must be a dict like \{'state': 0\} or None"):
+        env.reset(options=options)
+    with pytest.raises(ValueError, match="unknown key 'start'"):
+        env.reset(options={"start": 0})
+
+
+def test_a_deeply_nested_layout_dict_is_a_layout_error_not_a_recursion_error():
+    from gridsim.layout import LayoutError
+
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(LayoutError, match="nested more than 32 levels deep"):
+        gym.make("gridsim/GridWorld-v0", layout={"rows": 3, "cols": 3, "forbidden": deep})
+
+
+def test_a_deeply_nested_layout_file_is_a_layout_error(tmp_path):
+    from gridsim.layout import LayoutError
+
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    with pytest.raises(LayoutError, match="deep.json: line 1: nested more than 32 levels deep"):
+        gym.make("gridsim/GridWorld-v0", layout=str(path))
