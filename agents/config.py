@@ -89,6 +89,7 @@ class CommonConfig:
 
     def __post_init__(self) -> None:
         self.validate()
+        check_field_limits(self)  # after the algorithm's own checks, which say more
 
     def validate(self) -> None:
         """Raise ConfigError naming the first bad field (ranges: gridsim.limits)."""
@@ -97,7 +98,6 @@ class CommonConfig:
             if isinstance(value, float) and not math.isfinite(value):
                 raise ConfigError(f"{f.name} must be finite, got {value}")
         positive(self, "lr", "num_envs")
-        check_field_limits(self)
         at_least(self, 0.0, "max_grad_norm", "ent_coef")
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden layer widths must be >= 1, got {self.hidden}")
