@@ -6,6 +6,7 @@ return is the plain sum of rewards and its discounted return sums gamma^t r_t.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,8 +60,11 @@ class Trajectory:
 
 
 def format_number(x: float) -> str:
-    """Short, exact-looking text for a reward or return: 1, -1, 0.5, 0.729."""
+    """Short, exact-looking text for a reward or return: 1, -1, 0.5, 0.729 (and 'inf' or
+    'nan' rather than an OverflowError, should one ever get here)."""
     x = float(x)
+    if not math.isfinite(x):
+        return str(x)
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.6g}"

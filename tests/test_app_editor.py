@@ -136,3 +136,57 @@ def test_hyper_parameter_boxes_are_validated():
 
 def test_speed_slider_reaches_zero_and_two_seconds():
     assert delay_from_slider(0) == 0 and delay_from_slider(100) == 2.0
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("r_target", "1e308", "r_target: must be from -1000 to 1000, got 1e308; kept 1"),
+        ("r_other", "-1e300", "r_other: must be from -1000 to 1000, got -1e300; kept 0"),
+        ("gamma", "0.9999", "gamma: must be from 0 to 0.999, got 0.9999; kept 0.9"),
+        ("horizon", "1e9", "horizon: must be from 1 to 100,000, got 1e9; kept 20"),
+        ("horizon", "9" * 5000, "horizon: '99999999999999999...999999999999999999' is too long"),
+    ],
+)
+def test_boxes_use_the_same_limits_as_files_and_flags(name, text, message):
+    with pytest.raises(EditError) as e:
+        editor.apply_field(default_world(), name, text)
+    assert str(e.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "algo, box, text, message",
+    [
+        ("ppo", "lr", "1e300", "lr: must be greater than 0 and at most 10, got 1e300"),
+        ("ppo", "batch", "1e9", "steps/env: must be from 1 to 10,000,000, got 1e9"),
+        ("reinforce", "batch", "1e9", "steps/update: must be from 1 to 10,000,000, got 1e9"),
+        ("grpo", "batch", "1e7", "episodes/update: must be from 1 to 65,536, got 1e7"),
+        ("ppo", "hidden", "100000,100000", "hidden: must be from 1 to 4096, got 100000"),
+        ("ppo", "hidden", "8,8,8,8,8,8,8,8,8", "hidden: write 1 to 8 layer sizes like 64,64"),
+        ("ppo", "seed", str(2**64), "seed: must be from 0 to 2^64 - 1, got 18446744073709551616"),
+    ],
+)
+def test_training_boxes_are_bounded_with_a_message_naming_the_limit(algo, box, text, message):
+    with pytest.raises(ValueError) as e:
+        parse_hyper(algo, {box: text}, True)
+    assert str(e.value) == message
+    assert parse_hyper("ppo", {"seed": str(2**64 - 1)}, True)[1] == 2**64 - 1
+
+
+def test_refusals_read_in_chinese_too():
+    from gridsim.app import language
+    from gridsim.app.scenes.gridworld import refusal_text
+
+    try:
+        language.set_language("zh", remember=False)
+        with pytest.raises(EditError) as e:
+            editor.apply_field(default_world(), "r_target", "1e308")
+        assert (
+            refusal_text(e.value)
+            == "r_target：必须在 -1000 到 1000 之间，输入的是 1e308；保留原值 1"
+        )
+        with pytest.raises(ValueError) as e:
+            parse_hyper("ppo", {"batch": "1e9"}, True)
+        assert str(e.value) == "每个环境的步数：必须在 1 到 10,000,000 之间，输入的是 1e9"
+    finally:
+        language.set_language("en", remember=False)

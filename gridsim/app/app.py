@@ -14,6 +14,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel, UITextEntryLine
 
+from gridsim import limits
 from gridsim.app import language as app_language
 from gridsim.app.draw import style
 from gridsim.app.garbage import Collector
@@ -25,7 +26,7 @@ from gridsim.app.widgets import keep_tooltips_off
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
-MIN_SIZE = (1024, 700)
+MIN_SIZE = (int(limits.WINDOW_WIDTH.low), int(limits.WINDOW_HEIGHT.low))
 SCENES = ("gridworld", "cartpole", "demos", "compare")
 TABS = (
     ("gridworld", "Gridworld"),

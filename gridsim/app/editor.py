@@ -7,14 +7,13 @@ edit is either applied whole or not at all.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from gridsim import limits
 from gridsim.world import N_ACTIONS, Rewards, World, WorldError
 
 TOOLS: tuple[str, ...] = ("forbidden", "target", "start", "clear")
-MIN_SIDE, MAX_EDIT_SIDE = 2, 10
+MIN_SIDE, MAX_EDIT_SIDE = int(limits.EDIT_SIDE.low), int(limits.EDIT_SIDE.high)
 
 # Numeric fields the user can type: name -> (world attribute, reward attribute or None).
 NUMBER_FIELDS: dict[str, tuple[str, str | None]] = {
@@ -27,8 +26,33 @@ NUMBER_FIELDS: dict[str, tuple[str, str | None]] = {
 }
 
 
+# The documented range of each box (gridsim.limits: the same as layout files and flags).
+FIELD_LIMITS: dict[str, limits.Limit] = {
+    "r_boundary": limits.REWARD,
+    "r_forbidden": limits.REWARD,
+    "r_target": limits.REWARD,
+    "r_other": limits.REWARD,
+    "gamma": limits.GAMMA,
+    "horizon": limits.HORIZON,
+}
+
+
 class EditError(ValueError):
-    """An edit that was refused; str() is the message shown to the user."""
+    """An edit that was refused; str() is the message in English.
+
+    A refused box keeps its old value: ``field``, ``reason`` and ``kept`` say which box,
+    why (English, one of gridsim.limits' phrasings) and the value it keeps, so the app can
+    show the message in the user's language (``gridsim.app.i18n.translate_message``).
+    """
+
+    def __init__(self, message: str, *, field: str = "", reason: str = "", kept: str = ""):
+        super().__init__(message)
+        self.field, self.reason, self.kept = field, reason, kept
+
+
+def refused(field: str, reason: str, kept: str) -> EditError:
+    """The EditError of a box whose value was refused: 'gamma: must be ...; kept 0.9'."""
+    return EditError(f"{field}: {reason}; kept {kept}", field=field, reason=reason, kept=kept)
 
 
 def apply_tool(world: World, tool: str, state: int) -> World:
@@ -67,7 +91,9 @@ def resize(world: World, rows: int, cols: int) -> World:
     clamped into the grid.
     """
     if not (MIN_SIDE <= rows <= MAX_EDIT_SIDE and MIN_SIDE <= cols <= MAX_EDIT_SIDE):
-        raise EditError(f"grid size must be from {MIN_SIDE}x{MIN_SIDE} to 10x10")
+        raise EditError(
+            f"grid size must be from {MIN_SIDE}x{MIN_SIDE} to {MAX_EDIT_SIDE}x{MAX_EDIT_SIDE}"
+        )
 
     def moved(cells):
         out = set()
@@ -102,43 +128,33 @@ def field_text(world: World, name: str) -> str:
 
 
 def apply_field(world: World, name: str, text: str) -> World:
-    """The world with numeric field ``name`` set from the user's ``text``, or EditError."""
+    """The world with numeric field ``name`` set from the user's ``text``, or EditError
+    (naming the box, the range from gridsim.limits and the value kept)."""
     if name not in NUMBER_FIELDS:
         raise EditError(f"unknown field {name!r}")
     attr, reward = NUMBER_FIELDS[name]
-    raw = text.strip()
+    kept = field_text(world, name)
     try:
-        number = float(raw)
-    except ValueError:
-        raise EditError(
-            f"{name}: {raw!r} is not a number; kept {field_text(world, name)}"
-        ) from None
-    if not math.isfinite(number):
-        raise EditError(f"{name}: must be a finite number; kept {field_text(world, name)}")
-    kept = f"; kept {field_text(world, name)}"
+        number = limits.parse(FIELD_LIMITS[name], text, name)
+    except limits.LimitError as e:
+        raise refused(name, e.reason, kept) from None
     try:
-        if attr == "horizon":
-            if not number.is_integer():
-                raise EditError("horizon: must be a whole number")
-            return _changed(world, name, horizon=int(number))
         if reward:
             r = world.rewards
             values = {k: getattr(r, k) for k in ("boundary", "forbidden", "target", "other")}
             values[reward] = number
-            return _changed(world, name, rewards=Rewards(**values))
-        return _changed(world, name, **{attr: number})
-    except EditError as e:
-        raise EditError(f"{e}{kept}") from None
+            return world.with_changes(rewards=Rewards(**values))
+        return world.with_changes(**{attr: number})
+    except WorldError as e:
+        raise refused(name, e.reason, kept) from None
 
 
 def _changed(world: World, label: str | None = None, **changes) -> World:
     try:
         return world.with_changes(**changes)
     except WorldError as e:
-        message = str(e)
-        if label and not message.startswith(label):
-            message = f"{label}: {message.split(': ', 1)[-1]}"
-        raise EditError(message) from None
+        field = label or e.field
+        raise EditError(f"{field}: {e.reason}", field=field, reason=e.reason) from None
 
 
 def same_shape(a: World, b: World) -> bool:

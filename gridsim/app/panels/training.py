@@ -9,6 +9,7 @@ import time
 import pygame
 import pygame_gui
 
+from gridsim import limits
 from gridsim.app.draw import style
 from gridsim.app.draw.plot import draw_returns_plot, plot_area
 from gridsim.app.i18n import language, t, translate_message
@@ -380,35 +381,42 @@ def progress_line(progress) -> tuple[str, tuple]:
     )
 
 
+# The documented range of the hyper-parameter behind each box (gridsim.limits: the same as
+# `train --set` and `--seed`).
+BATCH_LIMITS: dict[str, limits.Limit] = {
+    "batch_steps": limits.STEPS_PER_UPDATE,
+    "n_steps": limits.STEPS_PER_UPDATE,
+    "num_envs": limits.NUM_ENVS,
+}
+
+
 def parse_hyper(algo: str, texts: dict[str, str], uses_hidden: bool) -> tuple[dict, int]:
     """(overrides, seed) from the boxes' texts; empty boxes keep the algorithm's defaults.
 
-    Raises ValueError with a one-line message naming the box.
+    Every number is checked against its range in gridsim.limits. Raises ValueError with a
+    one-line message in the user's language naming the box and the range. (The memory of
+    one update, which also depends on the defaults held by the trainer, is checked there:
+    a too-big combination comes back as the trainer's failed status.)
     """
     overrides: dict = {}
     if texts.get("lr"):
-        try:
-            lr = float(texts["lr"])
-        except ValueError:
-            raise ValueError(t("lr: {x!r} is not a number", x=texts["lr"])) from None
-        if not (math.isfinite(lr) and lr > 0):
-            raise ValueError(t("lr: must be a number > 0"))
-        overrides["lr"] = lr
+        overrides["lr"] = _checked(limits.LR, texts["lr"], "lr")
     if texts.get("batch"):
         name, label = BATCH_FIELDS.get(algo, ("batch_steps", "batch"))
-        overrides[name] = _positive_int(label, texts["batch"])
+        overrides[name] = _checked(BATCH_LIMITS.get(name, limits.COUNT), texts["batch"], label)
     if uses_hidden and texts.get("hidden"):
         parts = [p for p in texts["hidden"].replace(" ", "").split(",") if p]
-        sizes = tuple(_positive_int("hidden", p) for p in parts)
-        if not sizes:
-            raise ValueError(t("hidden: write layer sizes like 64,64"))
-        overrides["hidden"] = sizes
+        if not parts or len(parts) > limits.HIDDEN_LAYERS.high:
+            raise ValueError(
+                t(
+                    "hidden: write 1 to {n} layer sizes like 64,64",
+                    n=limits.number_text(limits.HIDDEN_LAYERS.high),
+                )
+            )
+        overrides["hidden"] = tuple(_checked(limits.HIDDEN_WIDTH, p, "hidden") for p in parts)
     seed = 0
     if texts.get("seed"):
-        try:
-            seed = int(texts["seed"])
-        except ValueError:
-            raise ValueError(t("seed: {x!r} is not a whole number", x=texts["seed"])) from None
+        seed = _checked(limits.SEED, texts["seed"], "seed")
     return overrides, seed
 
 
@@ -419,14 +427,14 @@ def _number_text(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _positive_int(label: str, text: str) -> int:
+def _checked(limit: limits.Limit, text: str, label: str):
+    """``limits.parse``, its refusal as a ValueError in the user's language."""
     try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(t("{label}: {x!r} is not a whole number", label=label, x=text)) from None
-    if value < 1:
-        raise ValueError(t("{label}: must be at least 1", label=label))
-    return value
+        return limits.parse(limit, text, label)
+    except limits.LimitError as e:
+        raise ValueError(
+            t("{field}: {reason!s}", field=t(label), reason=translate_message(e.reason))
+        ) from None
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from gridsim.app.draw.formulas import discounted_equation, prefix, return_equati
 from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
 from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
-from gridsim.app.i18n import language, t
+from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
@@ -256,7 +256,7 @@ class GridworldScene(ColumnsScene):
         try:
             world = make()
         except EditError as e:
-            self._say(str(e), error=True)
+            self._say(refusal_text(e), error=True)
             return
         self.set_world(world, keep_policy=True)
 
@@ -271,7 +271,7 @@ class GridworldScene(ColumnsScene):
         try:
             world = editor.apply_field(self.world, name, text)
         except EditError as e:
-            self._say(str(e), error=True)
+            self._say(refusal_text(e), error=True)
             entry.set_text(self._field_text[name])
             return
         self._say(
@@ -430,7 +430,7 @@ class GridworldScene(ColumnsScene):
             try:
                 world = editor.resize(self.world, rows, cols)
             except EditError as e:
-                self._say(str(e), error=True)
+                self._say(refusal_text(e), error=True)
                 return
             self.set_world(world, keep_policy=False)
             self._say(t("{r}x{c} grid: training starts over", r=rows, c=cols))
@@ -733,3 +733,14 @@ def _option(options, value):
         if ident == value:
             return (text, ident)
     return options[0]
+
+
+def refusal_text(e: EditError) -> str:
+    """A refused edit in the user's language: the box, why (gridsim.limits' phrasing,
+    translated through the catalog's templates) and the value kept."""
+    if not e.field:
+        return translate_message(str(e))
+    field, reason = translate_message(e.field), translate_message(e.reason)
+    if e.kept:
+        return t("{field}: {reason!s}; kept {kept}", field=field, reason=reason, kept=e.kept)
+    return t("{field}: {reason!s}", field=field, reason=reason)
