@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 # One BLAS thread: the exact solvers' small linear systems run many times slower with
@@ -15,8 +16,21 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 COMMANDS = ("gui", "solve", "train", "eval", "prefs", "compare", "demo")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line starting 'error:' (exit code 2), like every
+    other refusal of GridSim's commands, with a pointer to --help instead of the usage."""
+
+    def error(self, message: str):
+        message = LONG_WORD.sub(lambda m: f"{m.group()[:20]}...{m.group()[-10:]}", message)
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+LONG_WORD = re.compile(r"[^\s,()']{48,}")
+"""A value too long to repeat whole in a message (a 5,000-digit number, say)."""
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python main.py",
         description="GridSim: watch policy-gradient reinforcement learning on the tutorial's "
         "gridworld and CartPole.",
@@ -32,7 +46,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2): a code, like every command
+        return e.code if isinstance(e.code, int) else 2
     if args.command is None:
         return modules["gui"].run_default()
     return modules[args.command].run(args)

@@ -381,7 +381,8 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
             raise UserFileError(f"{what} {path}", f"is {_kind(mode)}, not a file")
     try:
         if folder.exists() and not folder.is_dir():
-            raise UserFileError(f"{what} {path}", f"{folder} is a file, not a folder")
+            kind = "a file" if folder.is_file() else _kind(os.stat(folder).st_mode)
+            raise UserFileError(f"{what} {path}", f"{folder} is {kind}, not a folder")
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".gridsim-probe.", dir=folder)
         os.close(fd)

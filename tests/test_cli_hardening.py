@@ -191,7 +191,17 @@ def test_a_fifo_as_layout_is_refused_without_blocking(tmp_path, capsys):
 
 
 def test_solve_gamma_flag_is_held_to_the_same_range(capsys):
-    assert "gamma: must be from 0 to 0.999, got 1" in refused(["solve", "--gamma", "1"], capsys)
+    assert "--gamma: must be from 0 to 0.999, got 1" in refused(["solve", "--gamma", "1"], capsys)
+    assert "--gamma: expected a number, got 'x'" in refused(["solve", "--gamma", "x"], capsys)
+    assert "--layout is empty" in refused(["solve", "--layout", ""], capsys)
+
+
+def test_a_usage_error_is_one_line_too(capsys):
+    line = refused(["train"], capsys)
+    assert (
+        line
+        == "error: the following arguments are required: --algo (see python main.py train --help)"
+    )
 
 
 # --- the app's commands ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from gridsim import limits
 from gridsim.layout import load_layout, shipped_layout
 from gridsim.solvers import optimal_actions, optimal_values
 from gridsim.world import ACTION_WORDS, ACTIONS, World, WorldError, state_name
@@ -28,7 +29,6 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument(
         "--gamma",
-        type=float,
         metavar="G",
         help="discount factor in [0, 1), overriding the layout's",
     )
@@ -37,10 +37,13 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        if not args.layout.strip():
+            raise limits.LimitError("", "--layout is empty; give a layout file (or omit --layout)")
+        gamma = None if args.gamma is None else limits.parse(limits.GAMMA, args.gamma, "--gamma")
         world = load_layout(args.layout)
-        if args.gamma is not None:
-            world = world.with_changes(gamma=args.gamma)
-    except WorldError as e:
+        if gamma is not None:
+            world = world.with_changes(gamma=gamma)
+    except (WorldError, limits.LimitError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     v, q = optimal_values(world)
