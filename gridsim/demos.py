@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gridsim.limits import short_repr
+
 UP, RIGHT, DOWN, LEFT, STAY = range(5)
 
 # The tutorial's deterministic policy (chapter 1, figure 6): from s1 it goes
@@ -194,7 +196,7 @@ def demo_by_key(key: str) -> Demo:
         if key in (demo.key, demo.number):
             return demo
     known = ", ".join(d.key for d in DEMOS)
-    raise KeyError(f"no demo {key!r}; known demos: {known}")
+    raise KeyError(f"no demo {short_repr(key)}; known demos: {known}")
 
 
 def demos_by_chapter() -> dict[int, tuple[Demo, ...]]:

@@ -26,7 +26,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from gridsim.limits import JSON_DEPTH, JSON_NUMBER_DIGITS, MIB, number_text
+from gridsim.limits import JSON_DEPTH, JSON_NUMBER_DIGITS, MIB, number_text, short_text
 
 
 class UserFileError(ValueError):
@@ -42,7 +42,7 @@ class UserFileError(ValueError):
         column: int | None = None,
         key: str | None = None,
     ):
-        where = [str(path)] if str(path) else []
+        where = [short_text(str(path))] if str(path) else []
         if line is not None:
             where.append(f"line {line}" + (f", column {column}" if column is not None else ""))
         if key:
@@ -382,7 +382,9 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
     try:
         if folder.exists() and not folder.is_dir():
             kind = "a file" if folder.is_file() else _kind(os.stat(folder).st_mode)
-            raise UserFileError(f"{what} {path}", f"{folder} is {kind}, not a folder")
+            raise UserFileError(
+                f"{what} {path}", f"{short_text(str(folder))} is {kind}, not a folder"
+            )
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".gridsim-probe.", dir=folder)
         os.close(fd)
@@ -391,6 +393,6 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
         where = f"{what} {path}"
         detail = _os_message(e)
         if e.filename and str(e.filename) != str(path):
-            detail = f"{e.filename}: {detail}"
+            detail = f"{short_text(str(e.filename))}: {detail}"
         raise UserFileError(where, f"cannot write there ({detail})") from None
     return path

@@ -48,7 +48,7 @@ class LayoutError(WorldError):
     and the field: 'maze.json: line 6: rewards.target: must be from -1000 to 1000, got 1e9'."""
 
     def __init__(self, source: str, field_name: str | None, message: str, line: int | None = None):
-        where = [str(source)] if str(source) else []
+        where = [limits.short_text(str(source))] if str(source) else []
         where += [f"line {line}"] if line is not None else []
         where += [field_name] if field_name else []
         ValueError.__init__(self, ": ".join([*where, message]))
@@ -151,8 +151,8 @@ def load_layout(path) -> World:
 
 def _located(e: UserFileError) -> str:
     """A UserFileError's message without its path (LayoutError puts that back)."""
-    text = str(e)
-    return text[len(e.path) + 2 :] if e.path and text.startswith(e.path + ": ") else text
+    text, shown = str(e), limits.short_text(e.path)
+    return text[len(shown) + 2 :] if e.path and text.startswith(shown + ": ") else text
 
 
 def save_layout(world: World, path) -> None:

@@ -114,6 +114,16 @@ def short_repr(value) -> str:
         return f"<{type(value).__name__}>"
 
 
+def short_text(text: str, limit: int = 120) -> str:
+    """``text`` kept whole up to ``limit`` characters, else its start and end around '...'
+    (a 5,000-character path still makes a one-line message)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = (limit - 3) // 2
+    return f"{text[:keep]}...{text[-keep:]}"
+
+
 def check(limit: Limit, value, field_name: str, *, shown: str | None = None):
     """``value`` (an int when ``limit.whole``, else a float) if it is inside ``limit``,
     else LimitError(field_name, 'must be from A to B, got X'); ``shown`` is X (default: a
