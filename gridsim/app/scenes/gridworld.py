@@ -25,6 +25,7 @@ from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
 from gridsim.app.widgets import Column, labelled_entry, select_option
+from gridsim.files import UserFileError
 from gridsim.layout import LayoutError, load_layout, save_layout
 from gridsim.trajectory import sample_trajectory
 from gridsim.world import ACTION_WORDS, ACTIONS, N_ACTIONS, World, default_world, state_name
@@ -410,6 +411,9 @@ class GridworldScene(ColumnsScene):
     def save_layout(self, path) -> bool:
         try:
             save_layout(self.world, path)
+        except UserFileError as e:  # a FIFO or a folder in the way, an empty name
+            self._say(t("could not save: {e}", e=str(e)), error=True)
+            return False
         except OSError as e:
             self._say(t("could not save: {e}", e=e.strerror or str(e)), error=True)
             return False
