@@ -202,8 +202,9 @@ def test_set_delay_slows_updates_but_stop_still_returns(trainers):
 
 
 def test_stop_interrupts_a_long_rollout(trainers):
-    # one update would take minutes: stop must not wait for it
-    t = trainers("cartpole", "simple_pg", overrides={"batch_steps": 10**9})
+    # one update would take many seconds (2 M steps; within gridsim.limits' memory budget):
+    # stop must not wait for it
+    t = trainers("cartpole", "simple_pg", overrides={"batch_steps": 2_000_000})
     t.start()
     wait_for(t, lambda s: s.status == "running")
     time.sleep(0.2)
