@@ -223,6 +223,20 @@ MAX_STEPS = Limit(
     "A budget, not an allocation; 10^12 steps is weeks of training at a million steps a second.",
     whole=True,
 )
+SEEDS_PER_ALGORITHM = Limit(
+    "Seeds per algorithm (compare --seeds)",
+    1,
+    1000,
+    "Each seed is a whole training run; a thousand per algorithm is already days of work.",
+    whole=True,
+)
+WORKERS = Limit(
+    "Local worker processes (compare --workers)",
+    1,
+    256,
+    "Each worker is a process holding torch (about 300 MB); more than the cores only adds memory.",
+    whole=True,
+)
 LR = Limit(
     "Learning rates (lr, vf_lr)",
     0,

@@ -110,6 +110,28 @@ class UsageError(ValueError):
     """Bad command-line input: reported as one line, exit code 2."""
 
 
+FLAG_LIMITS = {
+    "--seed": "SEED",
+    "--max-steps": "MAX_STEPS",
+    "--seeds": "SEEDS_PER_ALGORITHM",
+    "--workers": "WORKERS",
+}
+"""The gridsim.limits range of each whole-number flag (train's and compare's)."""
+
+
+def _whole_number(name: str, text: str, low: int) -> int:
+    """A whole number of at least ``low`` typed for flag ``name``, within the flag's range in
+    gridsim.limits (any other flag: limits.COUNT); LimitError (a ValueError) otherwise."""
+    from dataclasses import replace
+
+    from gridsim import limits
+
+    limit = getattr(limits, FLAG_LIMITS.get(name, "COUNT"))
+    if low > limit.low:
+        limit = replace(limit, low=low)
+    return limits.parse(limit, text, name)
+
+
 def _prepare(args):
     """Validate the arguments: (world or None, seed, max_steps, overrides, out dir, labels).
 
@@ -120,18 +142,17 @@ def _prepare(args):
     from agents.config import parse_set_args
     from agents.learner import build_config, check_update_size
     from agents.registry import PREFERENCE_ALGORITHMS
-    from gridsim import limits
     from gridsim.files import check_output_path
 
     if args.env not in ENVS:
         raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
     if args.algo not in ALGORITHMS:
         raise UsageError(f"unknown algorithm {args.algo!r} (choose from {', '.join(ALGORITHMS)})")
-    seed = limits.parse(limits.SEED, args.seed, "--seed")
+    seed = _whole_number("--seed", args.seed, 0)
     max_steps = (
         DEFAULT_MAX_STEPS[args.env]
         if args.max_steps is None
-        else limits.parse(limits.MAX_STEPS, args.max_steps, "--max-steps")
+        else _whole_number("--max-steps", args.max_steps, 1)
     )
     paths = (("--layout", args.layout), ("--out", args.out))
     paths += (("--prefs", args.prefs), ("--ref", args.ref))
