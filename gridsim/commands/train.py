@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import os
@@ -311,7 +312,11 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
 
     torch.set_num_threads(1)  # tiny ops: more threads only contend (and runs stay comparable)
     out = Path(job.out)
-    run_ = Run(job.env, job.algo, world=job.world, seed=job.seed, overrides=dict(job.overrides))
+    try:
+        run_ = Run(job.env, job.algo, world=job.world, seed=job.seed, overrides=dict(job.overrides))
+    except ValueError as e:  # a setting only the run can check (e.g. the update's memory)
+        out.mkdir(parents=True, exist_ok=True)
+        return _unstarted(job, out, str(e).splitlines()[0] if str(e) else type(e).__name__), False
     if any(job.preferences):
         run_.agent.add_preferences(*job.preferences)
     out.mkdir(parents=True, exist_ok=True)
@@ -434,6 +439,32 @@ def _progress_columns(progress) -> dict:
 
 def _finite_or_none(x: float):
     return x if isinstance(x, float) and math.isfinite(x) else None
+
+
+def _unstarted(job: TrainJob, out: Path, error: str) -> dict:
+    """A run that could not start: an empty metrics.csv and a summary.json saying why, so
+    it counts as ended (failed) like a run that failed later, and nothing is left half."""
+    from gridsim.files import write_atomically
+
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=METRIC_FIELDS, lineterminator="\n").writeheader()
+    write_atomically(out / "metrics.csv", buffer.getvalue())
+    summary = {
+        "algo": job.algo,
+        "env": job.env,
+        "seed": job.seed,
+        "steps": 0,
+        "updates": 0,
+        "wall_s": 0.0,
+        "solved": False,
+        "solved_at_steps": None,
+        "solved_at_s": None,
+        "final_mean_return": None,
+        "hyperparameters": dict(job.overrides),
+        "error": error,
+    }
+    write_atomically(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    return summary
 
 
 def _summary(run_, error: str | None) -> dict:
