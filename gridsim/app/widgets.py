@@ -18,6 +18,8 @@ from pygame_gui.elements import (
     UITextEntryLine,
 )
 
+from gridsim import limits
+
 ROW = 28
 
 
@@ -61,14 +63,26 @@ class Column:
             object_id=object_id,
         )
 
-    def entry(self, x: int, w: int, text: str = "", placeholder: str = "") -> UITextEntryLine:
-        return UITextEntryLine(
+    def entry(
+        self,
+        x: int,
+        w: int,
+        text: str = "",
+        placeholder: str = "",
+        max_chars: int = int(limits.NUMBER_TEXT.high),
+    ) -> UITextEntryLine:
+        """A one-line text box holding at most ``max_chars`` characters (by default a typed
+        number's limit: a 5,000-character paste would otherwise stall the UI re-laying its
+        text out)."""
+        entry = UITextEntryLine(
             self._rect(x, w),
             self.manager,
             self.container,
             initial_text=text,
             placeholder_text=placeholder or None,
         )
+        entry.set_text_length_limit(max_chars)
+        return entry
 
     def dropdown(self, options, start, x: int, w: int) -> UIDropDownMenu:
         return UIDropDownMenu(options, start, self._rect(x, w), self.manager, self.container)
