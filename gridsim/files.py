@@ -122,9 +122,9 @@ def read_user_bytes(path, *, what: str, max_bytes: int) -> bytes:
 
 
 def _too_big(what: str, size: int, max_bytes: int) -> str:
-    return (
-        f"{_size_text(size)} is too big for a {what} (the limit is {number_text(max_bytes, True)})"
-    )
+    limit = number_text(max_bytes, sizes=True)
+    article = "an" if what[:1].lower() in "aeiou" else "a"
+    return f"{_size_text(size)} is too big for {article} {what} (the limit is {limit})"
 
 
 def read_user_text(path, *, what: str, max_bytes: int) -> str:
