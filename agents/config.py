@@ -145,23 +145,29 @@ def in_unit(cfg, *names: str, closed: bool = True) -> None:
             raise ConfigError(f"{name} must be in [0, 1{']' if closed else ')'}, got {value}")
 
 
+PATH_CHARS = 4096
+"""The longest text a string hyper-parameter (a path such as ``ref``) may have: Linux's
+PATH_MAX."""
+
+
 def parse_value(name: str, text: str, kind) -> object:
     """Convert the text of ``--set name=text`` to the field's type, or raise ConfigError.
 
-    Text longer than ``limits.NUMBER_TEXT`` characters is refused before converting (a
-    5,000-digit number would otherwise hit Python's int() limit or become inf).
+    A number longer than ``limits.NUMBER_TEXT`` characters is refused before converting (a
+    5,000-digit number would otherwise hit Python's int() limit or become inf); text for a
+    string field (a path) may be up to PATH_CHARS long.
     """
     text = text.strip()
-    if len(text) > limits.NUMBER_TEXT.high:
-        raise ConfigError(
-            f"--set {name}: {limits.short_repr(text)} is too long "
-            f"(at most {limits.NUMBER_TEXT.high} characters)"
-        )
     args = typing.get_args(kind)
     if type(None) in args:  # X | None
         if text.lower() in ("none", "null", ""):
             return None
         kind = next(a for a in args if a is not type(None))
+    longest = PATH_CHARS if kind is str else int(limits.NUMBER_TEXT.high)
+    if len(text) > longest:
+        raise ConfigError(
+            f"--set {name}: {limits.short_repr(text)} is too long (at most {longest} characters)"
+        )
     try:
         if kind is bool:
             low = text.lower()
