@@ -50,6 +50,7 @@ class UserFileError(ValueError):
         super().__init__(": ".join([*where, message]))
         self.path = str(path)
         self.line = line
+        self.column = column
         self.key = key
         self.reason = message
 

@@ -369,10 +369,18 @@ SETTINGS_FILE_BYTES = Limit(
 PREFERENCE_FILE_BYTES = Limit(
     "Preference file size (JSON Lines)",
     0,
-    64 * MIB,
-    "About 300,000 labelled pairs of 20-step trajectories: far more than a gridworld needs.",
+    16 * MIB,
+    "Room for the row limit below at 20-step trajectories; anything bigger is refused before "
+    "it is parsed.",
     whole=True,
     unit="bytes",
+)
+PREFERENCE_ROWS = Limit(
+    "Pairs or judgements in a preference file (and prefs --pairs)",
+    1,
+    100_000,
+    "Far more labels than a gridworld needs; each row is held in memory as trajectories.",
+    whole=True,
 )
 AGENT_FILE_BYTES = Limit(
     "Agent file size (agent.pt)",

@@ -37,13 +37,15 @@ from typing import Protocol
 
 import numpy as np
 
+from gridsim import limits
+from gridsim.files import UserFileError, parse_user_json, read_user_text
 from gridsim.tables import build_tables
 from gridsim.world import ACTIONS, World, WorldError, parse_state, state_name
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
-"""A preference file larger than this is refused before it is parsed."""
-MAX_ROWS = 100_000
-"""At most this many rows per preference file."""
+MAX_FILE_BYTES = int(limits.PREFERENCE_FILE_BYTES.high)
+"""A preference file larger than this is refused before it is parsed (gridsim.limits)."""
+MAX_ROWS = int(limits.PREFERENCE_ROWS.high)
+"""At most this many rows per preference file (gridsim.limits)."""
 TIE_TOL = 1e-9
 """Returns closer than this (relative to max(1, |R|)) are equal: a tie."""
 
@@ -243,31 +245,21 @@ def _rows(path, keys: tuple[str, ...], required: tuple[str, ...] | None = None) 
     all but the prompt), blank lines skipped."""
     path = Path(path)
     source = str(path)
-    try:
-        if not path.is_file():
-            raise PreferenceFileError(source, 1, "(file)", "no such file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PreferenceFileError(
-                source, 1, "(file)", f"{size} bytes, more than the limit of {MAX_FILE_BYTES}"
-            )
-        text = path.read_bytes().decode("utf-8")
-    except OSError as e:
-        raise PreferenceFileError(source, 1, "(file)", e.strerror or str(e)) from None
-    except UnicodeDecodeError:
-        raise PreferenceFileError(source, 1, "(file)", "not a UTF-8 text file") from None
+    try:  # regular files only (a FIFO is not waited on), within the size limit, UTF-8
+        text = read_user_text(path, what="preference file", max_bytes=MAX_FILE_BYTES)
+    except UserFileError as e:
+        raise PreferenceFileError(source, e.line or 1, "(file)", e.reason) from None
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if len(rows) == MAX_ROWS:
             raise PreferenceFileError(source, number, "(file)", f"more than {MAX_ROWS} rows")
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise PreferenceFileError(
-                source, number, "(json)", f"{e.msg} at column {e.colno}"
-            ) from None
+        try:  # depth and number length checked first: no RecursionError, no int() limit
+            data = parse_user_json(line, source)
+        except UserFileError as e:
+            where = f"column {e.column}: " if e.column is not None else ""
+            raise PreferenceFileError(source, number, "(json)", where + e.reason) from None
         row = _Row(data, source, number)
         if not isinstance(data, dict):
             raise row.error("(row)", f"expected a JSON object like {{{', '.join(keys)}}}")

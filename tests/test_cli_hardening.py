@@ -254,3 +254,21 @@ def test_solve_piped_into_a_reader_that_stops_early_ends_quietly():
     err = child.stderr.read().decode()
     child.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "deep", "digits"])
+def test_a_hostile_preference_file_is_one_line_not_a_hang_or_a_traceback(kind, tmp_path, capsys):
+    import os
+
+    path = tmp_path / "pairs.jsonl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_text("[" * 100_000 if kind == "deep" else '{"prompt": ' + "9" * 5000 + "}")
+    line = refused(["train", "--algo", "dpo", "--prefs", path, "--out", tmp_path / "r"], capsys)
+    expected = {
+        "fifo": "is a FIFO (named pipe), not a preference file",
+        "deep": "line 1: (json): nested more than 32 levels deep",
+        "digits": "line 1: (json): a number of 5,000 characters",
+    }[kind]
+    assert expected in line

@@ -61,7 +61,7 @@ def test_train_with_a_reference_starts_from_it(tmp_path):
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["prefs", "--pairs", "0", "--out", "X"], "--pairs must be >= 1"),
+        (["prefs", "--pairs", "0", "--out", "X"], "--pairs: must be from 1 to 100,000, got 0"),
         (["prefs", "--kind", "ipo", "--out", "X"], "--kind must be one of dpo, kto"),
         (["prefs", "--labeller", "you", "--out", "X"], "--labeller must be one of return"),
         (["prefs", "--temperature", "-1", "--out", "X"], "--temperature must be a number >= 0"),

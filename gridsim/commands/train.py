@@ -116,8 +116,9 @@ FLAG_LIMITS = {
     "--max-steps": "MAX_STEPS",
     "--seeds": "SEEDS_PER_ALGORITHM",
     "--workers": "WORKERS",
+    "--pairs": "PREFERENCE_ROWS",
 }
-"""The gridsim.limits range of each whole-number flag (train's and compare's)."""
+"""The gridsim.limits range of each whole-number flag (train's, compare's and prefs')."""
 
 
 def _whole_number(name: str, text: str, low: int) -> int:
