@@ -123,9 +123,9 @@ def test_a_click_on_a_curve_shows_its_runs_and_a_second_click_hides_them(app):
 @pytest.mark.parametrize(
     "seeds, budget, message",
     [
-        ("0", "", "seeds: from 1 to 100"),
-        ("x", "", "is not a whole number"),
-        ("3", "-5", "env steps: from 1"),
+        ("0", "", "seeds: must be from 1 to 100, got 0"),
+        ("x", "", "seeds: expected a whole number, got 'x'"),
+        ("3", "-5", "env steps: must be from 1 to 100,000,000, got -5"),
     ],
 )
 def test_bad_boxes_give_a_message_and_start_nothing(app, seeds, budget, message):

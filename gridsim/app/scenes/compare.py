@@ -8,11 +8,14 @@ its frame rate); this scene only picks what to compare and arranges the panel.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pygame
 import pygame_gui
 
+from gridsim import limits
 from gridsim.app.draw import style
-from gridsim.app.i18n import t
+from gridsim.app.i18n import t, translate_message
 from gridsim.app.panels.comparison import ComparisonPanel
 from gridsim.app.scenes.base import TOP_BAR, Scene
 from gridsim.app.trainer_link import algorithms
@@ -24,8 +27,10 @@ LEFT_WIDTH = 270
 DEFAULT_ALGOS = ("simple_pg", "rtg_pg", "vpg")
 DEFAULT_SEEDS = 10
 DEFAULT_BUDGET = {"cartpole": 500_000, "gridworld": 2_000_000}  # train's defaults
-MAX_SEEDS = 100
-MAX_BUDGET = 100_000_000
+MAX_SEEDS = min(100, int(limits.SEEDS_PER_ALGORITHM.high))
+"""The tab's cap on seeds: gridsim.limits' range, narrowed to what a live plot can show."""
+MAX_BUDGET = min(100_000_000, int(limits.MAX_STEPS.high))
+"""The tab's cap on the step budget: gridsim.limits' range, narrowed to a session's worth."""
 
 
 class CompareScene(Scene):
@@ -196,10 +201,12 @@ class CompareScene(Scene):
 
 
 def _whole(text: str, name: str, low: int, high: int) -> int:
+    """A whole number in [low, high] typed in a box (checked and worded like every number,
+    by gridsim.limits); ValueError with the line in the user's language."""
+    limit = replace(limits.COUNT, low=low, high=high)
     try:
-        value = int(text.strip())
-    except ValueError:
-        raise ValueError(t("{name}: {x!r} is not a whole number", name=name, x=text)) from None
-    if not low <= value <= high:
-        raise ValueError(t("{name}: from {lo} to {hi}", name=name, lo=low, hi=high))
-    return value
+        return limits.parse(limit, text, name)
+    except limits.LimitError as e:
+        raise ValueError(
+            t("{field}: {reason!s}", field=name, reason=translate_message(e.reason))
+        ) from None
