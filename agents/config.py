@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass
 
 from gridsim import limits
-from gridsim.limits import LimitError
+from gridsim.limits import LimitError, short_repr
 
 
 class ConfigError(ValueError):
@@ -102,9 +102,13 @@ class CommonConfig:
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden layer widths must be >= 1, got {self.hidden}")
         if self.optimizer not in ("adam", "sgd"):
-            raise ConfigError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+            raise ConfigError(
+                f"optimizer must be 'adam' or 'sgd', got {short_repr(self.optimizer)}"
+            )
         if self.grid_starts not in ("uniform", "start"):
-            raise ConfigError(f"grid_starts must be 'uniform' or 'start', got {self.grid_starts!r}")
+            raise ConfigError(
+                f"grid_starts must be 'uniform' or 'start', got {short_repr(self.grid_starts)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,7 @@ def parse_value(name: str, text: str, kind) -> object:
         if typing.get_origin(kind) is tuple
         else str(kind),
     )
-    raise ConfigError(f"--set {name}: expected {expected}, got {text!r}")
+    raise ConfigError(f"--set {name}: expected {expected}, got {short_repr(text)}")
 
 
 def _whole(text: str) -> int:
@@ -214,7 +218,9 @@ def with_overrides(cfg, overrides: dict | None):
     changes = {}
     for name, value in overrides.items():
         if name not in known:
-            raise ConfigError(f"unknown hyper-parameter {name!r} (known: {', '.join(known)})")
+            raise ConfigError(
+                f"unknown hyper-parameter {short_repr(name)} (known: {', '.join(known)})"
+            )
         changes[name] = parse_value(name, value, hints[name]) if isinstance(value, str) else value
     try:
         return dataclasses.replace(cfg, **changes)
@@ -228,7 +234,7 @@ def parse_set_args(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+            raise ConfigError(f"--set expects KEY=VALUE, got {short_repr(item)}")
         out[name.strip()] = value
     return out
 

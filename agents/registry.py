@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gridsim.limits import short_repr
+
 ALGORITHMS: tuple[str, ...] = (
     "simple_pg",
     "rtg_pg",
@@ -42,12 +44,14 @@ CARTPOLE_SOLVED_WINDOW = 100
 def check_algorithm(name: str) -> str:
     """``name`` if it is a known algorithm, else ValueError listing the known ones."""
     if name not in ALGORITHMS:
-        raise ValueError(f"unknown algorithm {name!r} (choose from {', '.join(ALGORITHMS)})")
+        raise ValueError(
+            f"unknown algorithm {short_repr(name)} (choose from {', '.join(ALGORITHMS)})"
+        )
     return name
 
 
 def check_env(name: str) -> str:
     """``name`` if it is a known environment, else ValueError listing the known ones."""
     if name not in ENVS:
-        raise ValueError(f"unknown env {name!r} (choose from {', '.join(ENVS)})")
+        raise ValueError(f"unknown env {short_repr(name)} (choose from {', '.join(ENVS)})")
     return name

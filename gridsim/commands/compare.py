@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agents.registry import ALGORITHMS, ENVS
 from gridsim.commands.train import DEFAULT_MAX_STEPS, TrainJob, UsageError, _whole_number
+from gridsim.limits import short_repr
 
 
 def add_parser(subparsers) -> None:
@@ -157,7 +158,7 @@ def _prepare(args):
     if args.env is None:
         raise UsageError(f"--env is required ({' | '.join(ENVS)})")
     if args.env not in ENVS:
-        raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
+        raise UsageError(f"unknown env {short_repr(args.env)} (choose from {', '.join(ENVS)})")
     if not args.algos:
         raise UsageError("--algos is required, e.g. --algos ppo,vpg,rtg_pg")
     algos = _algos(args.algos)
@@ -210,7 +211,9 @@ def _algos(text: str) -> tuple[str, ...]:
         raise UsageError("--algos is empty, e.g. --algos ppo,vpg,rtg_pg")
     unknown = [a for a in names if a not in ALGORITHMS]
     if unknown:
-        raise UsageError(f"unknown algorithm {unknown[0]!r} (choose from {', '.join(ALGORITHMS)})")
+        raise UsageError(
+            f"unknown algorithm {short_repr(unknown[0])} (choose from {', '.join(ALGORITHMS)})"
+        )
     return tuple(dict.fromkeys(names))
 
 
@@ -240,7 +243,7 @@ def _check_algorithms(settings) -> None:
     prefixes = {key.rpartition(".")[0] for key, _ in settings.overrides} - {""}
     for prefix in sorted(prefixes):
         if prefix not in settings.algos:
-            raise UsageError(f"--set {prefix}.…: {prefix!r} is not one of --algos")
+            raise UsageError(f"--set {prefix}.…: {short_repr(prefix)} is not one of --algos")
     for algo in settings.algos:
         try:
             build_config(algo, settings.env, settings.overrides_for(algo))

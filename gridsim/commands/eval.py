@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gridsim.limits import short_repr
+
 CARTPOLE_MAX_STEPS = 500
 CARTPOLE_SOLVED = 475.0
 
@@ -52,7 +54,7 @@ def _count(name: str, text: str, low: int, high: int) -> int:
         if not value.is_integer():
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError(f"{name} expects a whole number, got {text!r}") from None
+        raise ValueError(f"{name} expects a whole number, got {short_repr(text)}") from None
     if not low <= value <= high:
         raise ValueError(f"{name} must be between {low} and {high:,}, got {int(value)}")
     return int(value)

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from gridsim.limits import short_repr
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -157,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         if args.algo not in algorithms():
             print(
-                f"error: unknown algorithm {args.algo!r} ({', '.join(algorithms())})",
+                f"error: unknown algorithm {short_repr(args.algo)} ({', '.join(algorithms())})",
                 file=sys.stderr,
             )
             return 2

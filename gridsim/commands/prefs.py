@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from gridsim.limits import short_repr
+
 LABELLERS = ("return",)
 KINDS = ("dpo", "kto")
 
@@ -98,21 +100,25 @@ def _prepare(args, whole_number, usage_error):
     from gridsim.preferences import ReturnLabeller
 
     if args.kind not in KINDS:
-        raise usage_error(f"--kind must be one of {', '.join(KINDS)}, got {args.kind!r}")
+        raise usage_error(f"--kind must be one of {', '.join(KINDS)}, got {short_repr(args.kind)}")
     if args.labeller not in LABELLERS:
         raise usage_error(
-            f"--labeller must be one of {', '.join(LABELLERS)}, got {args.labeller!r}"
+            f"--labeller must be one of {', '.join(LABELLERS)}, got {short_repr(args.labeller)}"
         )
     if args.starts not in ("uniform", "start"):
-        raise usage_error(f"--starts must be uniform or start, got {args.starts!r}")
+        raise usage_error(f"--starts must be uniform or start, got {short_repr(args.starts)}")
     n = whole_number("--pairs", args.pairs, 1)
     seed = whole_number("--seed", args.seed, 0)
     try:
         temperature = float(args.temperature)
     except ValueError:
-        raise usage_error(f"--temperature expects a number, got {args.temperature!r}") from None
+        raise usage_error(
+            f"--temperature expects a number, got {short_repr(args.temperature)}"
+        ) from None
     if not math.isfinite(temperature) or temperature < 0:
-        raise usage_error(f"--temperature must be a number >= 0, got {args.temperature!r}")
+        raise usage_error(
+            f"--temperature must be a number >= 0, got {short_repr(args.temperature)}"
+        )
     out = Path(args.out)
     if out.exists() and not out.is_file():
         raise usage_error(f"--out {out} exists and is not a file")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.registry import ALGORITHMS, ENVS
+from gridsim.limits import short_repr
 from gridsim.world import World
 
 DEFAULT_MAX_STEPS = {"cartpole": 500_000, "gridworld": 2_000_000}
@@ -147,9 +148,11 @@ def _prepare(args):
     from gridsim.files import check_output_path
 
     if args.env not in ENVS:
-        raise UsageError(f"unknown env {args.env!r} (choose from {', '.join(ENVS)})")
+        raise UsageError(f"unknown env {short_repr(args.env)} (choose from {', '.join(ENVS)})")
     if args.algo not in ALGORITHMS:
-        raise UsageError(f"unknown algorithm {args.algo!r} (choose from {', '.join(ALGORITHMS)})")
+        raise UsageError(
+            f"unknown algorithm {short_repr(args.algo)} (choose from {', '.join(ALGORITHMS)})"
+        )
     seed = _whole_number("--seed", args.seed, 0)
     max_steps = (
         DEFAULT_MAX_STEPS[args.env]

@@ -56,7 +56,9 @@ def check_screenshot(path: str | None) -> None:
     except UserFileError as e:
         raise WindowError(str(e)) from None
     if Path(path).suffix.lower() != ".png":
-        raise WindowError(f"--screenshot saves a PNG: give a name ending in .png, got {path!r}")
+        raise WindowError(
+            f"--screenshot saves a PNG: give a name ending in .png, got {limits.short_repr(path)}"
+        )
 
 
 NO_DISPLAY = "no display found; use --headless to run without a window"
