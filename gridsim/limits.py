@@ -109,7 +109,7 @@ _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 4
 def short_repr(value) -> str:
     """repr() cut to a readable length: safe for a 100,000-deep list or a 5,000-digit int."""
     try:
-        return _SHORT.repr(value)
+        return short_text(_SHORT.repr(value), 80)
     except (RecursionError, ValueError):  # pragma: no cover - reprlib already bounds both
         return f"<{type(value).__name__}>"
 
