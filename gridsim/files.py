@@ -291,8 +291,11 @@ def _umask() -> int:
 def resolve_target(path) -> Path:
     """The file a write to ``path`` must replace: a symlink's (final) target, else ``path``."""
     path = Path(path)
-    if path.is_symlink():
-        return Path(os.path.realpath(path))
+    try:
+        if path.is_symlink():
+            return Path(os.path.realpath(path))
+    except OSError:  # a name too long, say: the write itself will report it
+        pass
     return path
 
 
@@ -375,12 +378,12 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
         raise UserFileError(what, "is empty; give a path")
     path = Path(path)
     folder = path if kind == "folder" else resolve_target(path).parent
-    if kind == "file":
-        target = resolve_target(path)
-        if target.exists() and not target.is_file():
-            mode = os.stat(target).st_mode
-            raise UserFileError(f"{what} {path}", f"is {_kind(mode)}, not a file")
     try:
+        if kind == "file":
+            target = resolve_target(path)
+            if target.exists() and not target.is_file():
+                mode = os.stat(target).st_mode
+                raise UserFileError(f"{what} {path}", f"is {_kind(mode)}, not a file")
         if folder.exists() and not folder.is_dir():
             kind = "a file" if folder.is_file() else _kind(os.stat(folder).st_mode)
             raise UserFileError(

@@ -176,14 +176,18 @@ COMMANDS = {
     "train": ["--env", "--algo", "--layout", "--seed", "--set", "--out", "--keep-going"],
     "gui": ["--headless", "--scene", "--lang", "--layout", "--frames", "--screenshot", "--size"],
     "demo": ["--list", "--headless", "--frames", "--screenshot", "--lang", "--size"],
+    "prefs": ["--layout", "--pairs", "--kind", "--temperature", "--ref", "--starts", "--out"],
+    "eval": ["--agent", "--episodes", "--seed", "--greedy", "--json"],
 }
 CHOICES = {
     "--env": ["gridworld", "cartpole", "", "mujoco"],
     "--algo": ["ppo", "grpo", "reinforce", "vpg", "simple_pg", "rtg_pg", "dqn", ""],
     "--scene": ["gridworld", "cartpole", "demos", "x"],
     "--lang": ["en", "zh", "fr"],
+    "--kind": ["dpo", "kto", "x"],
+    "--starts": ["uniform", "start", "x"],
 }
-FLAGS = {"--json", "--keep-going", "--headless", "--list"}
+FLAGS = {"--json", "--keep-going", "--headless", "--list", "--greedy"}
 
 
 @st.composite
@@ -208,6 +212,8 @@ def command_lines(draw) -> list[str]:
         argv += ["--max-steps", "64"]
         if "--algo" not in argv:
             argv += ["--algo", "grpo"]
+    if command == "prefs" and "--pairs" not in argv:
+        argv += ["--pairs", "16"]  # the default 100 rows are fine too, only slower
     if command in ("gui", "demo") and "--list" not in argv:
         argv += ["--headless", "--frames", "2"]
     return argv

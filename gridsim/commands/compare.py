@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agents.registry import ALGORITHMS, ENVS
 from gridsim.commands.train import DEFAULT_MAX_STEPS, TrainJob, UsageError, _whole_number
-from gridsim.limits import short_repr
+from gridsim.limits import short_repr, short_text
 
 
 def add_parser(subparsers) -> None:
@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         _check_writable(root)
     except (UsageError, WorldError, CompareError, RayUnavailable, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a path the checks could not even look at (a name too long...)
+        where = short_text(str(e.filename)) if e.filename else "--out"
+        print(f"error: {where}: {e.strerror or e}", file=sys.stderr)
         return 2
     pairs = settings.pairs()
     todo = [p for p in settings.run_order() if read_record(root, *p).status == "not run"]

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from gridsim.limits import short_repr
+from gridsim.limits import short_repr, short_text
 
 CARTPOLE_MAX_STEPS = 500
 CARTPOLE_SOLVED = 475.0
@@ -73,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         if problem := check_record_path(args.render_gif):
             print(problem.replace("--record", "--render-gif"), file=sys.stderr)
             return 2
-    if not Path(args.agent).is_file():
-        print(f"error: --agent {args.agent}: no such file", file=sys.stderr)
+    if not os.path.isfile(args.agent):  # never raises (a name too long is just not a file)
+        print(f"error: --agent {short_text(args.agent)}: no such file", file=sys.stderr)
         return 2
 
     import torch

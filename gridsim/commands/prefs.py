@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from gridsim.limits import short_repr
 
@@ -119,9 +118,12 @@ def _prepare(args, whole_number, usage_error):
         raise usage_error(
             f"--temperature must be a number >= 0, got {short_repr(args.temperature)}"
         )
-    out = Path(args.out)
-    if out.exists() and not out.is_file():
-        raise usage_error(f"--out {out} exists and is not a file")
+    from gridsim.files import UserFileError, check_output_path
+
+    try:  # its folder made and probed now, not after the sampling
+        out = check_output_path(args.out, "file", what="--out")
+    except UserFileError as e:
+        raise usage_error(str(e)) from None
     world = load_layout(args.layout or shipped_layout("tutorial_3x3"))
     pi = np.full((world.n_states, 5), 0.2)
     if args.ref:
