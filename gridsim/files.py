@@ -374,7 +374,7 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
     """
     if kind not in ("folder", "file"):
         raise ValueError(f"kind must be 'folder' or 'file', got {kind!r}")
-    if str(path) == "":
+    if not str(path).strip():  # "" or blanks: a slip, not a name anyone means
         raise UserFileError(what, "is empty; give a path")
     path = Path(path)
     folder = path if kind == "folder" else resolve_target(path).parent

@@ -198,6 +198,7 @@ def test_impossible_output_paths_are_refused(tmp_path):
         check_output_path(afile / "sub", "folder", what="--out")
     with pytest.raises(UserFileError, match="is a folder, not a file"):
         check_output_path(tmp_path, "file", what="--screenshot")
-    with pytest.raises(UserFileError, match="^--out: is empty"):
-        check_output_path("", "folder", what="--out")
+    for blank in ("", "  "):
+        with pytest.raises(UserFileError, match="^--out: is empty"):
+            check_output_path(blank, "folder", what="--out")
     assert check_output_path(tmp_path / "new" / "shot.png", "file") == tmp_path / "new" / "shot.png"
