@@ -213,6 +213,7 @@ def test_an_agent_from_train_opens_scrubs_and_saves_in_the_app_without_torch(tmp
             "/tmp/x/agent.pt: not a readable agent file (not a torch file)",
             "agent.pt：不是可读取的智能体文件（不是 torch 文件）",
         ),
+        ("notes.pt: not a GridSim agent file", "notes.pt：不是 GridSim 智能体文件"),
         (
             "/tmp/x/evil.pt: not a readable agent file (it asks to run posix.system; refused, "
             "nothing was run)",

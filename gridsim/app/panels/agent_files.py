@@ -20,7 +20,7 @@ from pygame_gui.elements import UIButton
 
 from gridsim.app.draw import style
 from gridsim.app.file_dialog import LayoutFileDialog
-from gridsim.app.i18n import t, translate_message
+from gridsim.app.i18n import language, t, translate_message
 
 BUTTON_WIDTH = 110
 DEFAULT_NAME = "agent.pt"
@@ -179,13 +179,15 @@ def opened_text(name: str, snapshot) -> str:
 
 
 def refusal_text(message: str) -> str:
-    """The trainer's reason for refusing a file, in the current language, naming the file
-    rather than its whole path: "agent.pt: not a readable agent file (not a torch file)"."""
-    m = re.fullmatch(r"(?P<path>.+): not a readable agent file \((?P<why>.*)\)", message)
-    if m is None:
+    """The trainer's reason for refusing a file ("PATH: what is wrong (why)"), in the current
+    language, naming the file rather than its whole path. Split here rather than matched as
+    one template: a general "{a}: {b}" template elsewhere in the catalog would take it."""
+    path, sep, problem = message.partition(": ")
+    if not sep or "/" not in path and "." not in path:
         return translate_message(message)
-    return t(
-        "{path}: not a readable agent file ({reason})",
-        path=Path(m["path"]).name,
-        reason=translate_message(m["why"]),
-    )
+    m = re.fullmatch(r"(?P<what>[^(]+?) \((?P<why>.*)\)", problem)
+    if m and t(m["what"] + " ({reason})") != m["what"] + " ({reason})":
+        problem = t(m["what"] + " ({reason})", reason=translate_message(m["why"]))
+    else:
+        problem = t(problem)
+    return Path(path).name + ("：" if language() == "zh" else ": ") + problem
