@@ -66,6 +66,9 @@ def test_opening_an_agent_takes_over_its_world_algorithm_and_policy(app, made, t
     assert source == "trainer" and pi.shape == (16, 5) and np.all(pi.argmax(axis=1) == 1)
     assert scene.panel.snapshot.update == 12
     assert any("opened agent.pt" in text for text in status_texts(scene.panel))
+    app.shortcut(pygame.K_r, pygame.KMOD_CTRL)  # Reset: "opened ..., update 12" is past
+    frames(app, 2)
+    assert not any("opened agent.pt" in text for text in status_texts(scene.panel))
 
 
 def test_an_agent_for_cartpole_opens_in_the_cartpole_tab(app, made, tmp_path):

@@ -149,6 +149,11 @@ class AgentFiles:
         else:
             self._say(refusal_text(report.message), error=True)
 
+    def forget(self) -> None:
+        """Reset: the line about the agent opened or saved goes (one still in flight stays)."""
+        if self.pending is None:
+            self.message = ""
+
     def status_line(self) -> tuple[str, tuple] | None:
         return (self.message, self.color) if self.message else None
 

@@ -207,6 +207,8 @@ class TrainingPanel:
             if event.ui_element in actions:
                 if event.ui_element in (self.run, self.step):
                     self._apply_entries()
+                if event.ui_element is self.reset and self.agent_files is not None:
+                    self.agent_files.forget()  # "opened agent.pt, update 68" is no longer true
                 actions[event.ui_element]()
                 return True
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.algo:
