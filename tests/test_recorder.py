@@ -93,11 +93,18 @@ def test_closing_the_window_mid_recording_cancels_it_and_leaves_nothing(tmp_path
 
 @pytest.mark.parametrize(
     "name, message",
-    [("clip.avi", "'.avi' is not a video format"), ("clip", "no extension is not a video")],
+    [
+        ("clip.avi", "'.avi' is not a video format"),
+        ("clip", "has no extension"),
+        ("", "no file name given"),
+        (".", "is a folder"),
+    ],
 )
-def test_an_unknown_extension_is_refused(tmp_path, name, message):
+def test_an_unknown_extension_or_no_name_is_refused(tmp_path, monkeypatch, name, message):
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(RecordingError, match=message):
-        check_output(tmp_path / name)
+        check_output(name)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_place_that_cannot_be_written_is_refused_before_recording(app, tmp_path):
@@ -105,6 +112,28 @@ def test_a_place_that_cannot_be_written_is_refused_before_recording(app, tmp_pat
     assert not app.start_recording(tmp_path / "file" / "x.gif")
     assert "cannot write there" in app.recording.notice
     assert not app.recording.recorder.recording
+
+
+def test_the_refusal_reads_in_chinese_path_and_all(tmp_path):
+    """The path is kept as given; the problem and the OS's reason are translated apart."""
+    from gridsim.app import language
+    from gridsim.app.panels.recording import error_text
+
+    (tmp_path / "file").write_text("not a folder")
+    cases = [tmp_path / "file" / "x.gif", tmp_path / "x.avi", tmp_path / "x", "", tmp_path]
+    try:
+        language.set_language("zh", remember=False)
+        for path in cases:
+            with pytest.raises(RecordingError) as refused:
+                check_output(path)
+            text = error_text(refused.value)
+            english = refused.value.problem.split("(")[0].split("{")[0].strip()
+            assert english not in text and str(path) in text, text
+        assert error_text(refused.value).endswith(
+            "是一个文件夹；请给出以 .gif 或 .mp4 结尾的文件名"
+        )
+    finally:
+        language.set_language("en", remember=False)
 
 
 def test_the_default_name_says_what_and_in_which_language(monkeypatch, tmp_path):

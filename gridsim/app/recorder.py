@@ -53,7 +53,16 @@ GIF_COLOURS = 128
 
 
 class RecordingError(ValueError):
-    """A recording that cannot be made (bad path, unknown extension, ffmpeg missing)."""
+    """A recording that cannot be made (bad path, unknown extension, ffmpeg missing).
+
+    ``problem`` is the English text without the path, a catalog key with ``{fields}`` (the
+    app translates it and the OS's ``reason``); ``str(e)`` is "PATH: problem" for the CLI.
+    """
+
+    def __init__(self, problem: str, path=None, **fields):
+        self.problem, self.path, self.fields = problem, path, fields
+        text = problem.format(**fields)
+        super().__init__(f"{path}: {text}" if path is not None else text)
 
 
 def recordings_folder() -> Path:
@@ -77,20 +86,25 @@ def default_path(label: str, lang: str, fmt: str, now: datetime | None = None) -
 
 def format_of(path) -> str:
     """ "gif" or "mp4" from the file name, else RecordingError."""
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix not in FORMATS:
-        shown = f"'.{suffix}'" if suffix else "no extension"
-        raise RecordingError(f"{Path(path).name}: {shown} is not a video format (use .gif or .mp4)")
-    return suffix
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        raise RecordingError("has no extension (use .gif or .mp4)", path)
+    if suffix.lstrip(".") not in FORMATS:
+        raise RecordingError(
+            "'{suffix}' is not a video format (use .gif or .mp4)", path, suffix=suffix
+        )
+    return suffix.lstrip(".")
 
 
 def check_output(path) -> tuple[Path, str]:
-    """(path, format) after checking the extension and that the folder can be written to
-    (it is made if missing); RecordingError with one line otherwise."""
+    """(path, format) after checking the name, the extension and that the folder can be
+    written to (it is made if missing); RecordingError with one line otherwise."""
+    if not str(path).strip():
+        raise RecordingError("no file name given (use a name ending in .gif or .mp4)")
     path = Path(path).expanduser()
-    fmt = format_of(path)
     if path.is_dir():
-        raise RecordingError(f"{path}: is a folder, not a file name")
+        raise RecordingError("is a folder; give a file name ending in .gif or .mp4", path)
+    fmt = format_of(path)
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +113,7 @@ def check_output(path) -> tuple[Path, str]:
         probe.unlink()
     except OSError as e:
         reason = e.strerror or type(e).__name__
-        raise RecordingError(f"{path}: cannot write there ({reason})") from None
+        raise RecordingError("cannot write there ({reason})", path, reason=reason) from None
     return path, fmt
 
 
@@ -119,7 +133,7 @@ def ffmpeg_exe() -> str:
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as e:
-        raise RecordingError(f"recording needs imageio-ffmpeg ({e})") from None
+        raise RecordingError("recording needs imageio-ffmpeg ({reason})", reason=str(e)) from None
 
 
 class VideoWriter:
@@ -187,7 +201,7 @@ class VideoWriter:
             self.size = self.size or key[:2]
             self._writer = self._open(*key)
         elif key != self._input:
-            raise RecordingError(f"frame size changed from {self._input[:2]} to {key[:2]}")
+            raise RecordingError("frame size changed from {a} to {b}", a=self._input[:2], b=key[:2])
         for _ in range(repeat):
             self._writer.send(data)
             self.frames += 1
@@ -227,7 +241,7 @@ class VideoWriter:
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 last = (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
-                raise RecordingError(f"could not make the GIF ({last[:160]})")
+                raise RecordingError("could not make the GIF ({reason})", reason=last[:160])
 
     def cancel(self) -> None:
         """Stop and remove every temporary file; nothing appears under the final name."""

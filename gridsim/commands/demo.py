@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     except WindowError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.record:
+    if args.record is not None:
         from gridsim.commands.gui import check_record_path
 
         if problem := check_record_path(args.record):

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.render_gif:
+    if args.render_gif is not None:
         from gridsim.commands.gui import check_record_path
 
         if problem := check_record_path(args.render_gif):
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     agent.close()
     result = {"agent": describe(payload), "episodes": episodes, "greedy": args.greedy, **result}
     print(json.dumps(result) if args.json else report(result))
-    if args.render_gif:
+    if args.render_gif is not None:
         from gridsim.app.episode_video import write_cartpole_episode, write_grid_episode
 
         try:

@@ -78,21 +78,21 @@ def check_record_path(path) -> str | None:
     try:
         check_output(path)
     except RecordingError as e:
-        return f"error: --record {e}"
+        return f"error: --record{' ' if e.path is not None else ': '}{e}"
     return None
 
 
 def record_and_run(app, args) -> int:
     """Run the app (for --frames frames) while recording into --record, then save: 0, or 1
     with one line when the recording failed. Ctrl+C cancels it (nothing is saved)."""
-    if args.record:
+    if args.record is not None:
         if args.record_plot:
             app.recording.choose(f"{app.recording.fmt}+plot")
         if not app.start_recording(args.record):
             print(f"error: --record {app.recording.notice}", file=sys.stderr)
             return 1
     app.run(args.frames)
-    if not args.record:
+    if args.record is None:
         return 0
     result = app.finish_recording()
     if result is None or not result.ok:
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         if not os.path.isfile(args.agent):
             print(f"error: --agent {args.agent}: no such file", file=sys.stderr)
             return 2
-    if args.record and (problem := check_record_path(args.record)):
+    if args.record is not None and (problem := check_record_path(args.record)):
         print(problem, file=sys.stderr)
         return 2
     if args.algo:

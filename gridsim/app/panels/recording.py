@@ -18,7 +18,7 @@ import pygame_gui
 from pygame_gui.elements import UIButton, UIDropDownMenu
 
 from gridsim.app.draw import style
-from gridsim.app.i18n import t
+from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.language import RECORD_BUTTON
 from gridsim.app.recorder import (
     Recorder,
@@ -49,6 +49,17 @@ def shown_path(path) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def error_text(e: RecordingError) -> str:
+    """Why a recording cannot start, in the current language: the path as given, then the
+    problem translated on its own, with the OS's reason ("Permission denied") translated
+    where the catalog knows it."""
+    fields = {k: t(v) if k == "reason" and isinstance(v, str) else v for k, v in e.fields.items()}
+    problem = t(e.problem, **fields)
+    if e.path is None:
+        return problem
+    return shown_path(e.path) + ("：" if language() == "zh" else ": ") + problem
 
 
 class RecordingControls:
@@ -115,7 +126,7 @@ class RecordingControls:
         try:
             path = self.recorder.start(path)
         except RecordingError as e:
-            self.say(t("cannot record: {e}", e=str(e)), error=True)
+            self.say(t("cannot record: {e}", e=error_text(e)), error=True)
             return False
         self.say(t("recording to {path}: press R or Stop to save", path=shown_path(path)))
         return True
@@ -171,7 +182,7 @@ class RecordingControls:
                 text += " " + t("(recordings stop at {s} s)", s=round(result.seconds))
             self.say(text)
         elif result.error != "cancelled":
-            self.say(t("the recording failed: {e}", e=result.error), error=True)
+            self.say(t("the recording failed: {e}", e=translate_message(result.error)), error=True)
 
     def say(self, text: str, error: bool = False) -> None:
         self.notice = text
