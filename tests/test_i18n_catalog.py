@@ -153,6 +153,22 @@ def test_chinese_lines_wrap_between_characters():
         language.set_language("en", remember=False)
 
 
+def test_chinese_lines_keep_quotes_with_their_words_and_stops_off_the_line_start():
+    """A break never falls after “ or （, nor before ” ， 。 (at any width)."""
+    pygame.font.init()
+    text = "正在录制到 /tmp/x.gif：按 R 键或“停止”保存。"
+    text += "智能体（agent）在每个状态选择动作，得到奖励。"
+    try:
+        language.set_language("zh", remember=False)
+        for width in range(60, 400, 3):
+            lines = style.wrap(text, 14, width)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            assert not any(line.rstrip()[-1:] in style.NO_LINE_END for line in lines), lines
+            assert not any(line[:1] in style.NO_LINE_START for line in lines[1:]), lines
+    finally:
+        language.set_language("en", remember=False)
+
+
 @pytest.mark.parametrize("text", ["状态和动作", "智能体的回报"])
 def test_chinese_renders_with_real_glyphs_not_tofu(text):
     pygame.font.init()

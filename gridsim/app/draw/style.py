@@ -212,11 +212,30 @@ def _wrap(lang: str, message: str, size: int, width: int, bold: bool) -> tuple[s
             line = f"{line} " if line else ""
             for ch in word:  # Chinese (or a word wider than a line): between characters
                 if line.strip() and wide(line + ch) > width:
+                    line, carried = _keep_punctuation(line, ch)
                     lines.append(line.rstrip())
-                    line = ""
+                    line = carried
                 line += ch
         lines.append(line)
     return tuple(lines)
+
+
+NO_LINE_END = "“‘（《「『【〈"
+"""Opening marks a Chinese line never ends with (they go down with the word they open)."""
+NO_LINE_START = "”’），。、；：！？》」』】〉"
+"""Closing marks and stops a Chinese line never starts with (the character before them
+comes down too)."""
+
+
+def _keep_punctuation(line: str, ch: str) -> tuple[str, str]:
+    """Where a line of characters breaks before ``ch``: (the line, what moves down with
+    ``ch``), so that "“停止”" is not split after its “ and "。" does not start a line."""
+    carried = ""
+    if ch in NO_LINE_START and len(line.strip()) > 1:
+        line, carried = line[:-1], line[-1]
+    while len(line.strip()) > 1 and line[-1] in NO_LINE_END:
+        line, carried = line[:-1], line[-1] + carried
+    return line, carried
 
 
 def _is_cjk(word: str) -> bool:
