@@ -17,16 +17,20 @@ GIL:
   (``paletteuse`` with diff_mode): one palette keeps the board's flat colours exact and
   the file small (about 0.7 s of CPU for a 10-second clip).
 
-Everything is written under temporary names in the destination folder (``.NAME.*.part``)
-and renamed to the final name only when complete; a cancelled or failed recording leaves
-nothing behind. The frame rate and the size of a frame are fixed per format (``FPS``,
-``MAX_SIZE``) and a recording stops by itself after ``MAX_SECONDS``.
+Everything is written under temporary names in the destination folder (``.NAME.*.part``),
+and the final file through ``gridsim.files.open_atomically`` (a temporary name, fsync,
+rename when complete; it keeps the mode of the file it replaces, a symlink is written
+through to its target): a cancelled or failed recording leaves nothing behind. The frame
+rate and the size of a frame are fixed per format (``FPS``, ``MAX_SIZE``) and a recording
+stops by itself after ``MAX_SECONDS``.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -96,24 +100,32 @@ def format_of(path) -> str:
     return suffix.lstrip(".")
 
 
+_PLACE_PROBLEMS = (
+    ("cannot write there ({reason})", r"cannot write there \((?P<reason>.*)\)"),
+    ("{folder} is a file, not a folder", r"(?P<folder>.*) is a file, not a folder"),
+)
+"""gridsim.files.check_output_path's reasons, as catalog keys with fields (translated)."""
+
+
 def check_output(path) -> tuple[Path, str]:
-    """(path, format) after checking the name, the extension and that the folder can be
-    written to (it is made if missing); RecordingError with one line otherwise."""
+    """(path, format) after checking the name, the extension and that the file's folder can
+    be written to (gridsim.files.check_output_path: made if missing, probed, a symlink
+    followed to its target); RecordingError with one line otherwise."""
+    from gridsim.files import UserFileError, check_output_path
+
     if not str(path).strip():
         raise RecordingError("no file name given (use a name ending in .gif or .mp4)")
     path = Path(path).expanduser()
     if path.is_dir():
         raise RecordingError("is a folder; give a file name ending in .gif or .mp4", path)
     fmt = format_of(path)
-    folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".{path.name}.{os.getpid()}.probe"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        reason = e.strerror or type(e).__name__
-        raise RecordingError("cannot write there ({reason})", path, reason=reason) from None
+        check_output_path(path, "file", what="--record")
+    except UserFileError as e:
+        for problem, pattern in _PLACE_PROBLEMS:
+            if found := re.fullmatch(pattern, e.reason, re.DOTALL):
+                raise RecordingError(problem, path, **found.groupdict()) from None
+        raise RecordingError("{reason}", path, reason=e.reason) from None
     return path, fmt
 
 
@@ -154,10 +166,14 @@ class VideoWriter:
         """The video's frame size (even sides); frames of another size are scaled by ffmpeg
         (so the UI thread need not). Default: the size of the first frame."""
         self._input: tuple[int, int, str] | None = None  # (width, height, pixel format)
-        stem = f".{self.path.name}.{os.getpid()}-{id(self) & 0xFFFFFF:x}"
-        self._part = self.path.with_name(f"{stem}.part.{'mkv' if self.fmt == 'gif' else 'mp4'}")
-        self._palette = self.path.with_name(f"{stem}.palette.png")
-        self._gif = self.path.with_name(f"{stem}.part.gif")
+        from gridsim.files import resolve_target
+
+        # beside the file that will be replaced (a symlink's target): the same file system
+        stem = resolve_target(self.path).with_name(
+            f".{self.path.name}.{os.getpid()}-{id(self) & 0xFFFFFF:x}"
+        )
+        self._part = stem.with_name(f"{stem.name}.part.{'mkv' if self.fmt == 'gif' else 'mp4'}")
+        self._palette = stem.with_name(f"{stem.name}.palette.png")
         self._writer = None
 
     def _open(self, width: int, height: int, pixels: str):
@@ -207,7 +223,11 @@ class VideoWriter:
             self.frames += 1
 
     def finish(self) -> Path:
-        """Close the stream, make the final file under a temporary name, rename it into place."""
+        """Close the stream, then write the final file through gridsim.files.open_atomically
+        (a temporary name, fsync, rename: the file keeps the mode of the one it replaces and
+        a symlink is written through). A GIF is made from the intermediate straight into it."""
+        from gridsim.files import open_atomically
+
         if self._writer is None:
             self.cancel()
             raise RecordingError("nothing was recorded (no frames)")
@@ -215,33 +235,41 @@ class VideoWriter:
             self._writer.close()  # ffmpeg finishes the stream
             self._writer = None
             if self.fmt == "gif":
-                self._make_gif()
-                os.replace(self._gif, self.path)
+                self._make_palette()
+                with open_atomically(self.path) as f:
+                    self._map_to_palette(f)
             else:
-                os.replace(self._part, self.path)
+                with open_atomically(self.path) as f, open(self._part, "rb") as part:
+                    shutil.copyfileobj(part, f, 1 << 20)
         except BaseException:
             self.cancel()
             raise
         self._remove_parts()
         return self.path
 
-    def _make_gif(self) -> None:
-        exe = ffmpeg_exe()
-        quiet = [exe, "-hide_banner", "-loglevel", "error", "-y"]
+    def _make_palette(self) -> None:
+        """One palette for the whole clip (palettegen over the frames' changes)."""
         palette = f"palettegen=max_colors={GIF_COLOURS}:stats_mode=diff"
+        self._ffmpeg(["-i", str(self._part), "-vf", palette, str(self._palette)])
+
+    def _map_to_palette(self, out) -> None:
+        """Every frame mapped to the palette, redrawing only the rectangle that changed,
+        written as a looping GIF into the open file ``out``."""
         use = "paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle"
-        for cmd in (
-            [*quiet, "-i", str(self._part), "-vf", palette, str(self._palette)],
-            [
-                *quiet,
-                *("-i", str(self._part), "-i", str(self._palette)),
-                *("-lavfi", f"[0:v][1:v]{use}", "-loop", "0", "-f", "gif", str(self._gif)),
-            ],
-        ):
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
-                raise RecordingError("could not make the GIF ({reason})", reason=last[:160])
+        args = ["-i", str(self._part), "-i", str(self._palette), "-lavfi", f"[0:v][1:v]{use}"]
+        self._ffmpeg([*args, "-loop", "0", "-f", "gif", "pipe:1"], stdout=out)
+
+    @staticmethod
+    def _ffmpeg(args: list[str], stdout=None) -> None:
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args]
+        done = subprocess.run(
+            cmd, stdout=stdout if stdout is not None else subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        if done.returncode != 0:
+            err = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RecordingError(
+                "could not make the GIF ({reason})", reason=(err or ["?"])[-1][:160]
+            )
 
     def cancel(self) -> None:
         """Stop and remove every temporary file; nothing appears under the final name."""
@@ -254,7 +282,7 @@ class VideoWriter:
         self._remove_parts()
 
     def _remove_parts(self) -> None:
-        for part in (self._part, self._palette, self._gif):
+        for part in (self._part, self._palette):
             try:
                 part.unlink(missing_ok=True)
             except OSError:

@@ -55,11 +55,20 @@ def error_text(e: RecordingError) -> str:
     """Why a recording cannot start, in the current language: the path as given, then the
     problem translated on its own, with the OS's reason ("Permission denied") translated
     where the catalog knows it."""
-    fields = {k: t(v) if k == "reason" and isinstance(v, str) else v for k, v in e.fields.items()}
+    fields = {k: reason_text(v) if k == "reason" else v for k, v in e.fields.items()}
     problem = t(e.problem, **fields)
     if e.path is None:
         return problem
     return shown_path(e.path) + ("：" if language() == "zh" else ": ") + problem
+
+
+def reason_text(reason) -> str:
+    """The OS's reason ("permission denied", or "FOLDER: not a directory") in the current
+    language where the catalog knows it; the path in front is kept as it is."""
+    reason = str(reason)
+    where, sep, what = reason.rpartition(": ")
+    what = what[:1].lower() + what[1:]
+    return where + ("：" if language() == "zh" else ": ") * bool(sep) + t(what)
 
 
 class RecordingControls:
