@@ -217,6 +217,11 @@ def test_an_agent_from_train_opens_scrubs_and_saves_in_the_app_without_torch(tmp
             "agent.pt：不是可读取的智能体文件（不是 torch 文件）",
         ),
         ("notes.pt: not a GridSim agent file", "notes.pt：不是 GridSim 智能体文件"),
+        ("/tmp/gone.pt: no such file or directory", "gone.pt：文件或文件夹不存在"),
+        (
+            "big.pt: 300.0 MiB is too big for an agent file (the limit is 256 MiB)",
+            "big.pt：300.0 MiB，作为智能体文件太大（上限 256 MiB）",
+        ),
         (
             "/tmp/x/evil.pt: not a readable agent file (it asks to run posix.system; refused, "
             "nothing was run)",

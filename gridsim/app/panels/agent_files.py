@@ -194,5 +194,5 @@ def refusal_text(message: str) -> str:
     if m and t(m["what"] + " ({reason})") != m["what"] + " ({reason})":
         problem = t(m["what"] + " ({reason})", reason=translate_message(m["why"]))
     else:
-        problem = t(problem)
+        problem = translate_message(problem)
     return Path(path).name + ("：" if language() == "zh" else ": ") + problem
