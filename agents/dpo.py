@@ -79,10 +79,9 @@ class DPO(PreferenceAgent):
             chosen, rejected = map(torch.from_numpy, label_pairs(self.labeller, returns))
             self.labelled += len(chosen)
 
-        ref_dist = self.reference_dist(steps)
-        ref_logp = ref_dist.log_prob(steps.actions)
+        ref, ref_logp = self.reference_terms(steps)
         for _ in range(cfg.epochs):
-            ratio, dist, logps = self.logratios(steps, ref_logp)
+            ratio, current, logps = self.logratios(steps, ref_logp)
             losses = dpo_loss(
                 ratio[chosen], ratio[rejected], cfg.beta, cfg.loss_type, cfg.label_smoothing
             )
@@ -90,7 +89,7 @@ class DPO(PreferenceAgent):
                 break  # every pair was a tie: nothing to prefer this time
             loss = losses.mean()
             check_finite("DPO", loss)
-            entropy = dist.entropy().mean()
+            entropy = current.entropy()
             if cfg.ent_coef > 0:
                 loss = loss - cfg.ent_coef * entropy
             self.step(self.optimizer, loss, self.policy.parameters())
@@ -106,12 +105,12 @@ class DPO(PreferenceAgent):
                     "rewards/rejected": rewards_rejected,
                     "rewards/margins": rewards_chosen - rewards_rejected,
                     "rewards/accuracies": (rewards_chosen > rewards_rejected).double(),
-                    "kl": self.trajectory_kl(dist, ref_dist, steps),
+                    "kl": self.trajectory_kl(current, ref),
                     "logps/chosen": logps[chosen],
                     "logps/rejected": logps[rejected],
                 }
             ),
         )
-        entropy = float(dist.entropy().mean().detach())
+        entropy = float(current.entropy().detach())
         losses_out = (("policy", self.metrics["loss"]),) if len(chosen) else ()
         return UpdateResult(batch, losses_out, entropy)

@@ -92,11 +92,10 @@ class KTO(PreferenceAgent):
             self.labelled += len(judged)
         desirable = desirable[judged]
 
-        ref_dist = self.reference_dist(steps)
-        ref_logp = ref_dist.log_prob(steps.actions)
+        ref, ref_logp = self.reference_terms(steps)
         for _ in range(cfg.epochs):
-            ratio, dist, logps = self.logratios(steps, ref_logp)
-            kl = self.trajectory_kl(dist, ref_dist, steps)
+            ratio, current, logps = self.logratios(steps, ref_logp)
+            kl = self.trajectory_kl(current, ref)
             z0 = kto_reference_point(kl)
             losses = kto_loss(
                 ratio[judged],
@@ -111,7 +110,7 @@ class KTO(PreferenceAgent):
             loss = losses.mean()
             check_finite("KTO", loss)
             if cfg.ent_coef > 0:
-                loss = loss - cfg.ent_coef * dist.entropy().mean()
+                loss = loss - cfg.ent_coef * current.entropy()
             self.step(self.optimizer, loss, self.policy.parameters())
 
         ratio = ratio.detach()[judged]
@@ -135,6 +134,6 @@ class KTO(PreferenceAgent):
                 }
             ),
         )
-        entropy = float(dist.entropy().mean().detach())
+        entropy = float(current.entropy().detach())
         losses_out = (("policy", self.metrics["loss"]),) if len(judged) else ()
         return UpdateResult(batch, losses_out, entropy)

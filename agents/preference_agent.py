@@ -25,7 +25,7 @@ import torch
 
 from agents.agent import Agent
 from agents.config import CommonConfig, ConfigError, at_least, positive
-from agents.policies import as_tensor
+from agents.policies import TabularPolicy, as_tensor
 from agents.preference import per_trajectory_sum, step_kl
 from agents.preference_view import MetricHistory, PreferenceView, read_only
 from gridsim.preferences import (
@@ -171,6 +171,43 @@ class Labels:
         )
 
 
+class StepPolicy:
+    """A policy's log pi(a_t|s_t), entropy and KL at every step of some trajectories.
+
+    On a table the softmax is taken once per state, [S, 5], then indexed by the steps (a
+    batch has thousands of steps and a 3x3 world nine states); on an MLP it is the
+    distribution of every step."""
+
+    def __init__(self, policy: torch.nn.Module, steps: Steps):
+        self.steps = steps
+        if isinstance(policy, TabularPolicy):
+            self.table = torch.log_softmax(policy.logits, dim=-1)
+            self.dist = None
+        else:
+            self.table = None
+            self.dist = policy.dist(steps.obs)
+
+    def log_prob(self) -> torch.Tensor:
+        """log pi(a_t|s_t) per step."""
+        if self.table is not None:
+            return self.table[self.steps.obs, self.steps.actions]
+        return self.dist.log_prob(self.steps.actions)
+
+    def entropy(self) -> torch.Tensor:
+        """The mean over the steps of H(pi(.|s_t))."""
+        if self.table is not None:
+            per_state = -(self.table.exp() * self.table).sum(-1)
+            return per_state[self.steps.obs].mean()
+        return self.dist.entropy().mean()
+
+    def kl_to(self, other: StepPolicy) -> torch.Tensor:
+        """KL(this pi(.|s_t) || other pi(.|s_t)) per step, exactly (a sum over the actions)."""
+        if self.table is not None:
+            per_state = (self.table.exp() * (self.table - other.table)).sum(-1)
+            return per_state[self.steps.obs]
+        return step_kl(self.dist, other.dist)
+
+
 def load_reference(path: str, env, hidden: tuple[int, ...]) -> torch.nn.Module:
     """The policy of an agent file, as a frozen module that fits ``env`` (ConfigError if not)."""
     from agents.checkpoint import CheckpointError, read_agent
@@ -278,22 +315,25 @@ class PreferenceAgent(Agent):
             raise WaitingForLabels(f"{self.algo} waits for labels (none given yet)")
 
     # ----- log-ratios -----
-    def reference_dist(self, steps: Steps):
+    def reference_terms(self, steps: Steps) -> tuple[StepPolicy, torch.Tensor]:
+        """(pi_ref on the steps, log pi_ref(a_t|s_t) per step), without gradients."""
         with torch.no_grad():
-            return self.reference.dist(steps.obs)
+            ref = StepPolicy(self.reference, steps)
+            return ref, ref.log_prob()
 
     def logratios(self, steps: Steps, ref_logp: torch.Tensor):
         """(r_theta[n] = sum_t log pi_theta - log pi_ref per trajectory, with its gradient;
-        the policy's distribution at every step; sum_t log pi_theta per trajectory)."""
-        dist = self.policy.dist(steps.obs)
-        logp = dist.log_prob(steps.actions)
+        the policy on the steps (StepPolicy); sum_t log pi_theta per trajectory, detached)."""
+        current = StepPolicy(self.policy, steps)
+        logp = current.log_prob()
         ratio = per_trajectory_sum(logp - ref_logp, steps.trajectory, steps.n)
-        return ratio, dist, per_trajectory_sum(logp.detach(), steps.trajectory, steps.n)
+        return ratio, current, per_trajectory_sum(logp.detach(), steps.trajectory, steps.n)
 
-    def trajectory_kl(self, dist, ref_dist, steps: Steps) -> torch.Tensor:
+    def trajectory_kl(self, current: StepPolicy, ref: StepPolicy) -> torch.Tensor:
         """sum_t KL(pi_theta(.|s_t) || pi_ref(.|s_t)) per trajectory, [n] (detached)."""
         with torch.no_grad():
-            return per_trajectory_sum(step_kl(dist, ref_dist), steps.trajectory, steps.n)
+            steps = current.steps
+            return per_trajectory_sum(current.kl_to(ref), steps.trajectory, steps.n)
 
     # ----- metrics -----
     def true_return(self, batch) -> float:

@@ -43,6 +43,7 @@ from agents.preference import per_trajectory_sum
 from agents.preference_agent import (
     PreferenceAgent,
     PreferenceConfig,
+    StepPolicy,
     Steps,
     episode_returns,
     episode_steps,
@@ -241,16 +242,16 @@ class RLHF(PreferenceAgent):
             rejected = chosen + labelled.n // 2
         metrics = self.fit_reward_model()
         with torch.no_grad():
-            logp = self.policy.dist(labelled.obs).log_prob(labelled.actions)
+            logp = StepPolicy(self.policy, labelled).log_prob()
             logps = per_trajectory_sum(logp, labelled.trajectory, labelled.n)
         metrics["logps/chosen"], metrics["logps/rejected"] = logps[chosen], logps[rejected]
 
         # PPO on r_phi(s, a) - beta * (log pi - log pi_ref), on this batch's rollouts
+        ref, ref_logp = self.reference_terms(steps)
         with torch.no_grad():
-            old_logp = self.policy.dist(steps.obs).log_prob(steps.actions)
-            ref_dist = self.reference.dist(steps.obs)
+            old_logp = StepPolicy(self.policy, steps).log_prob()
             step_reward = self.reward_model(steps.obs, steps.actions) - cfg.beta * (
-                old_logp - ref_dist.log_prob(steps.actions)
+                old_logp - ref_logp
             )
         rewards = np.zeros(batch.rewards.shape)
         rewards[batch.valid] = step_reward.double().numpy()
@@ -273,15 +274,13 @@ class RLHF(PreferenceAgent):
                 check_finite("RLHF policy", loss)
                 self.step(self.optimizer, loss, self.params)
 
-        dist = self.policy.dist(steps.obs)
-        metrics["kl"] = self.trajectory_kl(dist, ref_dist, steps).mean()
+        current = StepPolicy(self.policy, steps)
+        metrics["kl"] = self.trajectory_kl(current, ref).mean()
         self.record(batch, summary_metrics(metrics))
         losses = (("policy", policy_loss.item()), ("value", value_loss.item()))
         if "loss" in self.metrics:
             losses += (("reward_model", self.metrics["loss"]),)
-        return UpdateResult(
-            batch, losses, float(dist.entropy().mean().detach()), advantages=raw_adv
-        )
+        return UpdateResult(batch, losses, float(current.entropy().detach()), advantages=raw_adv)
 
 
 def discounted_counts(steps: Steps, n_states: int, gamma: float) -> torch.Tensor:
