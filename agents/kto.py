@@ -59,7 +59,7 @@ class Config(PreferenceConfig):
 
 DEFAULTS = {
     "cartpole": Config(lr=1e-2, num_envs=16, hidden=(32,), beta=0.1, group_size=8, epochs=4),
-    "gridworld": Config(lr=0.1, num_envs=256, beta=0.1, group_size=8),
+    "gridworld": Config(lr=0.03, num_envs=256, beta=0.1, group_size=8, epochs=3),
 }
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from agents.agent import Agent
+from agents.agent import Agent, TrainingError
 from agents.config import CommonConfig, ConfigError, at_least, positive
 from agents.policies import TabularPolicy, as_tensor
 from agents.preference import per_trajectory_sum, step_kl
@@ -310,7 +310,15 @@ class PreferenceAgent(Agent):
             return len(self.labels.pairs) + len(self.labels.judgements)
         return self.labelled
 
+    def check_policy(self) -> None:
+        """TrainingError when a step left the policy with NaN or infinite parameters (which a
+        sampler would turn into identical, unlabelled trajectories rather than an error)."""
+        for p in self.policy.parameters():
+            if not torch.isfinite(p).all():
+                raise TrainingError(f"{self.algo} policy diverged to NaN/inf (try a smaller lr)")
+
     def require_labels(self) -> None:
+        self.check_policy()
         if self.cfg.labeller == "human" and self.label_count() == 0:
             raise WaitingForLabels(f"{self.algo} waits for labels (none given yet)")
 

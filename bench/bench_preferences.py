@@ -10,15 +10,16 @@
   solve (mean of the last 100 episodes >= 475) within 500k steps, against Stable-Baselines3 PPO
   with the zoo's hyper-parameters measured in the same run (bench/bench_cartpole.py). Target:
   dpo and kto >= 9/10 seeds and median <= 0.5x the reference's.
-- human: the scripted person (gridsim.preferences.RouteLabeller: prefers the route through s4,
-  else the higher return) teaches a learner that starts from a PPO-trained reference (pi_ref
+- human: the scripted person (gridsim.preferences.RouteLabeller: the higher return, and at
+  equal return the route through s4) teaches a learner that starts from a PPO reference (pi_ref
   = the PPO policy, trained until optimal; the first 10 PPO seeds whose greedy route from s1
   goes through s2, so there is something to teach). Each round shows trajectories of the
   current policy from s1 (dpo, rlhf: two, the second drawn again from 0.8 pi + 0.2 uniform when
   it repeats the first, as the app's panel does; kto: one), the person answers, and the
   learner does ``--updates-per-label`` updates on all labels so far. Counted: labels (skips
   are not labels) until the greedy policy from s1 goes through s4 with the optimal value
-  V*(s1). Goal: median <= 50.
+  V*(s1), at most ``--max-labels``. Goal: median <= 50. Also shown: dpo with loss_type=ipo
+  ("dpo_ipo"), whose bounded target does not over-fit a handful of labels.
 - offline: dpo on a fixed file of N synthetic pairs of the uniform policy (``prefs``), N in
   50 .. 1600: the smallest N whose run becomes optimal within 300 updates, per seed.
 
@@ -223,8 +224,8 @@ def labels_to_route(algo, world, seed, reference: Path, updates_per_label, max_l
 def human_part(algos, seeds, updates_per_label: int, max_labels: int, extra=None) -> dict:
     world = load_layout(shipped_layout("tutorial_3x3"))
     print(
-        "\n== the scripted person (prefers the route through s4), from a PPO reference: labels "
-        "until the greedy route from s1 goes through s4 with V*(s1) =="
+        "\n== the scripted person (at equal return, the route through s4), from a PPO "
+        "reference: labels until the greedy route from s1 goes through s4 with V*(s1) =="
     )
     with tempfile.TemporaryDirectory(prefix="bench-prefs-") as tmp:
         references = ppo_references(world, len(seeds), Path(tmp))
@@ -232,25 +233,30 @@ def human_part(algos, seeds, updates_per_label: int, max_labels: int, extra=None
         print(f"PPO reference seeds (greedy route via s2): {ref_seeds}")
         print(f"{'algo':<7}{'reached':>9}{'median labels':>15}{'max':>6}  labels per seed")
         out = {}
-        for algo in algos:
+        rows = [(a, a, {}) for a in algos]
+        if "dpo" in algos:
+            rows.insert(algos.index("dpo") + 1, ("dpo_ipo", "dpo", {"loss_type": "ipo"}))
+        for name, algo, variant in rows:
             counts = []
             for seed, (_, path) in zip(seeds, references, strict=True):
-                labels, _ = labels_to_route(algo, world, seed, path, updates_per_label, max_labels)
+                labels, _ = labels_to_route(
+                    algo, world, seed, path, updates_per_label, max_labels, variant | (extra or {})
+                )
                 counts.append(labels)
             finite = [c if c is not None else float("inf") for c in counts]
             reached = sum(c is not None for c in counts)
             med = median(finite)
             print(
-                f"{algo:<7}{reached:>6}/{len(seeds):<2}{fmt(med):>15}{fmt(max(finite)):>6}  "
+                f"{name:<9}{reached:>4}/{len(seeds):<2}{fmt(med):>15}{fmt(max(finite)):>6}  "
                 f"{[fmt(c) for c in counts]}",
                 flush=True,
             )
-            out[algo] = {
+            out[name] = {
                 "median": None if med == float("inf") else med,
                 "seeds": counts,
                 "reached": reached,
             }
-    fewest = min(out, key=lambda a: (out[a]["median"] is None, out[a]["median"] or 0))
+    fewest = min(algos, key=lambda a: (out[a]["median"] is None, out[a]["median"] or 0))
     print(f"fewest labels: {fewest} (goal <= {LABELS_GOAL})")
     return {
         "labels_to_route": out,
@@ -323,7 +329,7 @@ def main(argv=None) -> int:
     p.add_argument("--max-steps", type=int, default=500_000, help="CartPole: per seed")
     p.add_argument("--no-reference", action="store_true", help="CartPole: skip SB3 PPO")
     p.add_argument("--updates-per-label", type=int, default=20)
-    p.add_argument("--max-labels", type=int, default=200)
+    p.add_argument("--max-labels", type=int, default=100)
     p.add_argument("--offline-updates", type=int, default=300)
     p.add_argument(
         "--set",

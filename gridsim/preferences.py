@@ -449,9 +449,11 @@ class ReturnLabeller:
 
 @dataclass
 class RouteLabeller:
-    """A scripted person who prefers trajectories through the state ``via`` and otherwise the
-    higher return (temperature 0): a preference the rewards do not encode, e.g. on the
-    tutorial's world s1 -> s4 -> s5 -> s8 -> s9 over s1 -> s2 -> s5 -> s8 -> s9 (same return).
+    """A scripted person who prefers the route through the state ``via`` (temperature 0): of two
+    trajectories, the higher return wins; at equal return, the one through ``via``. A preference
+    the rewards do not encode: on the tutorial's world s1 -> s4 -> s5 -> s8 -> s9 beats
+    s1 -> s2 -> s5 -> s8 -> s9 (the same return), but a detour through s4 that loses return
+    does not beat the direct route.
 
     ``judge``: desirable when the trajectory passes ``via`` and its return reaches the
     threshold (e.g. the best return from its start), undesirable otherwise.
@@ -464,10 +466,11 @@ class RouteLabeller:
         return bool(np.any(np.asarray(traj.states) == self.via))
 
     def compare(self, world: World | None, a, b) -> int:
+        by_return = self.returns.compare(world, a, b)
+        if by_return:
+            return by_return
         pa, pb = self.passes(a), self.passes(b)
-        if pa != pb:
-            return 1 if pa else 2
-        return self.returns.compare(world, a, b)
+        return 0 if pa == pb else (1 if pa else 2)
 
     def judge(self, world: World | None, traj, threshold: float) -> bool | None:
         r = trajectory_return(world, traj)

@@ -186,6 +186,7 @@ def test_the_scripted_person_prefers_the_route_through_s4_at_equal_return():
     assert person.compare(WORLD, via_s2, via_s4) == 2
     slow_s4 = follow_actions(WORLD, 0, (DOWN, STAY, RIGHT, DOWN, RIGHT))
     assert person.compare(WORLD, slow_s4, via_s4) == 2  # both through s4: the higher return
+    assert person.compare(WORLD, slow_s4, via_s2) == 2  # a detour through s4 loses return
     best = trajectory_return(WORLD, via_s4)
     assert person.judge(WORLD, via_s4, best) is True
     assert person.judge(WORLD, via_s2, best) is False
