@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from agents.config import ConfigError
 from agents.learner import Run, build_config
@@ -146,3 +147,15 @@ def test_an_algorithm_without_preferences_says_so():
 def test_human_labels_are_for_the_gridworld():
     with pytest.raises(ConfigError, match="labeller"):
         Run("cartpole", "dpo", seed=0, overrides={"labeller": "human"})
+
+
+@pytest.mark.parametrize("algo", ["dpo", "kto", "rlhf"])
+def test_a_diverged_policy_is_a_training_error_not_a_silent_stall(algo):
+    from agents.agent import TrainingError
+
+    run = Run("gridworld", algo, seed=0)
+    run.update()
+    with torch.no_grad():
+        run.agent.policy.logits[0, 0] = float("nan")  # what an exploding step leaves behind
+    with pytest.raises(TrainingError, match="diverged"):
+        run.update()
