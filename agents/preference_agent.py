@@ -58,11 +58,15 @@ class PreferenceConfig(CommonConfig):
     policy on the gridworld, the initial network on CartPole. The policy starts as pi_ref."""
     epochs: int = 1
     """Gradient steps on each update's labelled batch."""
+    updates_per_label: int = 20
+    """labeller "human": each new label buys this many updates (each on all the labels), then
+    the run waits for the next; 0: train on without waiting. Why: on a fixed handful of labels
+    DPO's loss has no minimum, so training on and on only drives the policy to extremes."""
 
     def validate(self) -> None:
         super().validate()
         positive(self, "beta", "epochs")
-        at_least(self, 0.0, "temperature")
+        at_least(self, 0.0, "temperature", "updates_per_label")
         if self.labeller not in LABELLERS:
             raise ConfigError(
                 f"labeller must be one of {', '.join(LABELLERS)}, got {self.labeller!r}"
@@ -275,6 +279,8 @@ class PreferenceAgent(Agent):
         self.labels = Labels(self.world) if self.world is not None else None
         self.labelled = 0
         """Synthetic pairs or judgements labelled so far."""
+        self.budget = 0
+        """labeller "human": updates left before the run waits for a new label."""
         self.history = MetricHistory()
         self.metrics: dict[str, float] = {}
 
@@ -291,6 +297,7 @@ class PreferenceAgent(Agent):
         if self.labels is None:
             raise PreferenceError("labels", "labels are given on the gridworld only")
         pairs, judgements = list(pairs), list(judgements)
+        given = len(pairs) + len(judgements)  # a pair is one label, also for kto
         if self.learns_from == "judgements":
             for p in pairs:
                 check_pair(self.world, p)
@@ -302,6 +309,7 @@ class PreferenceAgent(Agent):
                 "judgements", f"{self.algo} learns from pairs; thumbs up/down are for kto"
             )
         self.labels.add(pairs, judgements)
+        self.budget += self.cfg.updates_per_label * given
         return self.label_count()
 
     def label_count(self) -> int:
@@ -317,10 +325,21 @@ class PreferenceAgent(Agent):
             if not torch.isfinite(p).all():
                 raise TrainingError(f"{self.algo} policy diverged to NaN/inf (try a smaller lr)")
 
+    def waiting(self) -> bool:
+        """A "human" run with no labels, or with every label's updates spent."""
+        if self.cfg.labeller != "human":
+            return False
+        return self.label_count() == 0 or (self.cfg.updates_per_label > 0 and self.budget <= 0)
+
     def require_labels(self) -> None:
+        """Before an update: WaitingForLabels when there is nothing new to learn from."""
         self.check_policy()
-        if self.cfg.labeller == "human" and self.label_count() == 0:
-            raise WaitingForLabels(f"{self.algo} waits for labels (none given yet)")
+        if self.waiting():
+            held = self.label_count()
+            raise WaitingForLabels(
+                "waiting for labels " + (f"({held} given, trained on)" if held else "(none yet)")
+            )
+        self.budget -= 1
 
     # ----- log-ratios -----
     def reference_terms(self, steps: Steps) -> tuple[StepPolicy, torch.Tensor]:
@@ -377,7 +396,7 @@ class PreferenceAgent(Agent):
                 if human
                 else (self.labelled if self.learns_from == "judgements" else 0)
             ),
-            waiting=human and self.label_count() == 0,
+            waiting=self.waiting(),
             beta=self.cfg.beta,
             metrics=self.history.last(),
             history=self.history.values(),

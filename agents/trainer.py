@@ -410,8 +410,8 @@ class Trainer:
             run.update()
         except Interrupted:
             return "paused", "stopping"
-        except WaitingForLabels:
-            return status, f"{WAITING} (none given yet)"
+        except WaitingForLabels as e:
+            return status, str(e)
         except Exception as e:
             return "failed", _describe(e)
         just_solved = run.solved and run.solved_at_steps == run.env_steps
@@ -508,6 +508,7 @@ def _carry_labels(previous, run) -> str:
     old, new = getattr(previous.agent, "labels", None), getattr(run.agent, "labels", None)
     if old is None or new is None or not (old.pairs or old.judgements):
         return ""
+    run.agent.budget = previous.agent.budget  # the policy is kept: so is what it still owes
     kept = 0
     for p in old.pairs:
         kept += _try_add(run, [p], [])

@@ -187,7 +187,12 @@ def best_return(world) -> float:
 
 def labels_to_route(algo, world, seed, reference: Path, updates_per_label, max_labels, extra=None):
     """(labels given until the goal, or None; pairs shown)."""
-    overrides = {"labeller": "human", "ref": str(reference), **(extra or {})}
+    overrides = {
+        "labeller": "human",
+        "ref": str(reference),
+        "updates_per_label": str(updates_per_label),
+        **(extra or {}),
+    }
     if algo != "rlhf":
         overrides["num_envs"] = "8"  # dpo/kto roll out only to show the policy: keep it small
     run = Run("gridworld", algo, world=world, seed=seed, overrides=overrides)
@@ -216,7 +221,7 @@ def labels_to_route(algo, world, seed, reference: Path, updates_per_label, max_l
                 continue  # skipped: not a label
             run.agent.add_preferences(pairs=[pair])
         labels += 1
-        for _ in range(updates_per_label):
+        while not run.agent.waiting():  # the label's updates_per_label updates
             run.update()
     return None, shown
 

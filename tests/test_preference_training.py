@@ -53,22 +53,26 @@ def test_a_human_labelled_run_waits_for_its_first_label_then_learns_it():
         run.update()
     assert run.updates == 0 and run.preference_view().waiting
     run.agent.add_preferences([Pair(0, VIA_S4, VIA_S2)])
-    for _ in range(30):
+    while not run.preference_view().waiting:  # one label buys updates_per_label updates
+        run.update()
+    assert run.updates == 20
+    with pytest.raises(WaitingForLabels, match=r"\(1 given, trained on\)"):
         run.update()
     pi = run.pi()
     assert pi[0, DOWN] > 0.5 > pi[0, RIGHT]  # from s1, the preferred first step won
     view = run.preference_view()
-    assert (view.pairs, view.judgements, view.waiting) == (1, 0, False)
+    assert (view.pairs, view.judgements, view.waiting) == (1, 0, True)
     assert view.metric("rewards/margins") > 0 and view.metric("rewards/accuracies") == 1.0
-    assert len(view.series("rewards/margins")) == 30
+    assert len(view.series("rewards/margins")) == 20
 
 
 def test_kto_learns_from_thumbs_up_and_down_and_from_pairs_split_in_two():
     run = Run("gridworld", "kto", seed=0, overrides=HUMAN)
     run.agent.add_preferences(judgements=[Judgement(0, VIA_S4, True)])
     run.agent.add_preferences(pairs=[Pair(0, VIA_S4, VIA_S2)])  # + one up, one down
-    for _ in range(30):
+    while not run.preference_view().waiting:
         run.update()
+    assert run.updates == 40  # two labels (a pair is one)
     assert run.pi()[0, DOWN] > 0.5 > run.pi()[0, RIGHT]
     assert run.preference_view().judgements == 3
 

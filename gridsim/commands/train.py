@@ -91,7 +91,8 @@ def add_parser(subparsers) -> None:
         "--prefs",
         metavar="FILE",
         help="dpo/kto/rlhf on the gridworld: learn offline from this preference file (JSON "
-        "Lines, see `prefs`) instead of online synthetic labels",
+        "Lines, see `prefs`) instead of online synthetic labels; each row buys "
+        "updates_per_label (20) updates on all rows, then training stops",
     )
     p.add_argument(
         "--ref",
@@ -313,6 +314,7 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
 
     from agents.checkpoint import save_agent
     from agents.learner import Run
+    from agents.preference_agent import WaitingForLabels
 
     torch.set_num_threads(1)  # tiny ops: more threads only contend (and runs stay comparable)
     out = Path(job.out)
@@ -340,6 +342,8 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
                         progress(run_)
             except KeyboardInterrupt:
                 interrupted = True
+            except WaitingForLabels:  # --prefs: every label has had its updates
+                pass
             except Exception as e:  # a NaN loss and friends: report, still write what we have
                 error = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             f.flush()
