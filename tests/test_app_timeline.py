@@ -125,3 +125,42 @@ def test_the_not_yet_optimal_marks_are_those_of_the_update_shown(made):
         assert then != scene.not_optimal_states()  # the live policy's marks differ
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_cartpole_caption_of_a_past_update_stays_in_its_column(made, lang):
+    """'The policy after update 12345, at real time (let go: live)' is 420 px of bold text;
+    the pole's column at 1024x700 has about 340: the short caption is shown there."""
+    from gridsim.app import language
+    from gridsim.app.draw import style
+    from gridsim.app.i18n import t
+    from gridsim.app.scenes.cartpole import fitting
+
+    long_fits = {}
+    widths = {}
+    for size in ((1024, 700), (1280, 800)):
+        app = make_app(made, scene="cartpole", size=size)
+        widths[size] = app.scene.pole_rect.width
+        app.close()
+    try:
+        language.set_language(lang, remember=False)
+        for size, width in widths.items():
+            for keys in (
+                (
+                    "The policy after update {u}, at real time (let go: live)",
+                    "Update {u}'s policy (let go: live)",
+                ),
+                (
+                    "You are playing: the left and right arrow keys push the cart",
+                    "Playing: the arrow keys push the cart",
+                ),
+            ):
+                captions = tuple(t(k, u=12345) if "{u}" in k else t(k) for k in keys)
+                shown = fitting(captions, 15, width)
+                assert style.text(shown, 15, bold=True).get_width() <= width, (size, shown)
+                long_fits[size, keys[0]] = shown == captions[0]
+    finally:
+        language.set_language("en", remember=False)
+    assert all(fits for (size, _), fits in long_fits.items() if size == (1280, 800))
+    if lang == "en":  # the column at 1024 is too narrow for the long English ones
+        assert not any(fits for (size, _), fits in long_fits.items() if size == (1024, 700))

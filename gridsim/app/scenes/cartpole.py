@@ -149,11 +149,18 @@ class CartPoleScene(ColumnsScene):
         d = self.display
         past = self.panel.shown_past()
         if self.play:
-            who = t("You are playing: the left and right arrow keys push the cart")
+            captions = (
+                t("You are playing: the left and right arrow keys push the cart"),
+                t("Playing: the arrow keys push the cart"),
+            )
         elif past is not None:
-            who = t("The policy after update {u}, at real time (let go: live)", u=past.update)
+            captions = (
+                t("The policy after update {u}, at real time (let go: live)", u=past.update),
+                t("Update {u}'s policy (let go: live)", u=past.update),
+            )
         else:
-            who = t("The latest policy, at real time (50 steps/s)")
+            captions = (t("The latest policy, at real time (50 steps/s)"),)
+        who = fitting(captions, 15, self.pole_rect.width)
         style.blit_text(surface, who, (self.pole_rect.x, self.caption_y), 15, style.TEXT, bold=True)
         draw_display(surface, self.pole_rect, d)
         if not self.play:
@@ -211,3 +218,12 @@ class CartPoleScene(ColumnsScene):
 
 
 __all__ = ["CartPoleScene", "is_checked"]
+
+
+def fitting(captions, size: int, width: int) -> str:
+    """The first caption no wider than ``width`` in bold at ``size`` (the last one if none
+    is): the long one where the column has room, the short one in a 1024-px window."""
+    for caption in captions:
+        if style.text(caption, size, bold=True).get_width() <= width:
+            return caption
+    return captions[-1]
