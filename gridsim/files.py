@@ -10,6 +10,7 @@
   the old file is untouched (temp file in the same folder, fsync, ``os.replace``, fsync of
   the folder). The file keeps its mode (a new one gets 0666 minus the umask, like any
   program's), and a symlink is written through to its target, never replaced.
+  ``install_file`` does the same for a file another program finished under a temporary name.
 - ``check_output_path``: create and probe an output folder or file location before the
   work starts, so a run is never lost to a path that could not be written at the end.
 
@@ -352,6 +353,39 @@ def open_atomically(path, mode: str = "wb"):
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def install_file(finished, path) -> None:
+    """Put the finished file ``finished`` in place as ``path``, as ``write_atomically`` does:
+    the old file's mode is kept (a new one gets 0666 minus the umask), a symlink is written
+    through, and the file and the folder are fsynced; ``finished`` is gone afterwards.
+
+    For files another program wrote under a temporary name (ffmpeg's videos, a metrics file
+    streamed as a run trains). ``finished`` should be in the folder of ``resolve_target(path)``
+    (then the move is one atomic rename); elsewhere its bytes are copied in atomically.
+    UserFileError for a target that is not a regular file, OSError for the move itself.
+    """
+    finished, target = Path(finished), resolve_target(path)
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        old = None
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        raise UserFileError(target, f"is {_kind(old.st_mode)}; it will not be replaced")
+    if os.path.realpath(finished.parent) != os.path.realpath(target.parent):
+        with open(finished, "rb") as source, open_atomically(target) as f:
+            while chunk := source.read(MIB):
+                f.write(chunk)
+        finished.unlink()
+        return
+    fd = os.open(finished, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(finished, stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask())
+    os.replace(finished, target)
+    _fsync_folder(target.parent)
 
 
 def write_atomically(path, data: bytes | str) -> None:

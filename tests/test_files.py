@@ -11,6 +11,7 @@ from gridsim.files import (
     UserFileError,
     check_json_value,
     check_output_path,
+    install_file,
     load_user_json,
     open_atomically,
     parse_user_json,
@@ -155,6 +156,25 @@ def test_a_fifo_or_folder_is_never_replaced(tmp_path):
     with pytest.raises(UserFileError, match="is a FIFO"):
         write_atomically(fifo, "{}")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_file_finished_elsewhere_is_installed_like_a_written_one(tmp_path):
+    """install_file (ffmpeg's videos, train's streamed metrics.csv): the old mode kept, a
+    symlink written through (into another folder too), the temporary name gone."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    (there / "clip.gif").write_bytes(b"old")
+    os.chmod(there / "clip.gif", 0o640)
+    (here / "clip.gif").symlink_to(there / "clip.gif")
+    (here / "metrics.csv").write_text("old")
+    os.chmod(here / "metrics.csv", 0o604)
+    for name in ("clip.gif", "metrics.csv"):
+        (here / f".{name}.part").write_text("new")
+        install_file(here / f".{name}.part", here / name)
+    assert (here / "clip.gif").is_symlink() and (there / "clip.gif").read_text() == "new"
+    assert stat.S_IMODE(os.stat(there / "clip.gif").st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(here / "metrics.csv").st_mode) == 0o604
+    assert sorted(p.name for p in here.iterdir()) == ["clip.gif", "metrics.csv"]
 
 
 def test_text_is_written_as_utf8(tmp_path):

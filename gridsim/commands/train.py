@@ -315,6 +315,7 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
     from agents.checkpoint import save_agent
     from agents.learner import Run
     from agents.preference_agent import WaitingForLabels
+    from gridsim.files import install_file
 
     torch.set_num_threads(1)  # tiny ops: more threads only contend (and runs stay comparable)
     out = Path(job.out)
@@ -348,8 +349,7 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
                 error = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             f.flush()
             os.fsync(f.fileno())
-        _keep_mode(out / "metrics.csv", streaming)
-        os.replace(streaming, out / "metrics.csv")
+        install_file(streaming, out / "metrics.csv")  # keeps the mode, writes through a link
         save_agent(run_, out / "agent.pt")
         summary = _summary(run_, error)
         from gridsim.layout import write_text_atomically
@@ -358,14 +358,6 @@ def train_run(job: TrainJob, progress=None) -> tuple[dict, bool]:
     finally:
         run_.close()
     return summary, interrupted
-
-
-def _keep_mode(existing: Path, new: Path) -> None:
-    """Give ``new`` the permissions of the file it replaces, if there is one."""
-    try:
-        os.chmod(new, existing.stat().st_mode & 0o7777)
-    except FileNotFoundError:
-        pass
 
 
 def _bar_updater(bar, max_steps: int):
