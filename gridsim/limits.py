@@ -237,6 +237,13 @@ WORKERS = Limit(
     "Each worker is a process holding torch (about 300 MB); more than the cores only adds memory.",
     whole=True,
 )
+EVAL_EPISODES = Limit(
+    "Episodes evaluated (eval --episodes)",
+    1,
+    100_000,
+    "Enough for a mean within a few thousandths; each episode runs the policy step by step.",
+    whole=True,
+)
 LR = Limit(
     "Learning rates (lr, vf_lr)",
     0,
@@ -388,6 +395,14 @@ AGENT_FILE_BYTES = Limit(
     512 * MIB,
     "Two networks at the parameter budget (50 M float32 weights) fit; checked before "
     "torch.load reads it.",
+    whole=True,
+    unit="bytes",
+)
+COMPARE_FILE_BYTES = Limit(
+    "Comparison file size (compare.json, a run's summary.json)",
+    0,
+    1 * MIB,
+    "Both hold settings and a few numbers (a few KiB); read again by compare --resume.",
     whole=True,
     unit="bytes",
 )

@@ -70,7 +70,9 @@ def test_a_cartpole_agent_reports_its_mean_return(capsys, tmp_path):
     "argv, message",
     [
         (["--agent", "missing.pt"], "no such file"),
-        (["--agent", "{bad}", "--episodes", "0"], "--episodes must be between"),
+        (["--agent", "{bad}", "--episodes", "0"], "--episodes: must be from 1 to 100,000"),
+        (["--agent", "{bad}", "--seed", "1e30"], "--seed: must be from 0 to 2^64 - 1, got 1e30"),
+        (["--agent", "{folder}"], "is not a regular file"),
         (["--agent", "{bad}"], "not a readable agent file"),
         (["--agent", "{good}", "--render-gif", "out.avi"], "--render-gif"),
     ],
@@ -78,7 +80,7 @@ def test_a_cartpole_agent_reports_its_mean_return(capsys, tmp_path):
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, optimal_agent, argv, message):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"\x80\x04not a pickle at all")
-    argv = [a.format(bad=bad, good=optimal_agent) for a in argv]
+    argv = [a.format(bad=bad, good=optimal_agent, folder=tmp_path) for a in argv]
     assert main(["eval", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and message in err and len(err.splitlines()) == 1

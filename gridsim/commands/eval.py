@@ -14,12 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from gridsim.limits import short_repr, short_text
+from gridsim import limits
+from gridsim.limits import short_text
 
 CARTPOLE_MAX_STEPS = 500
 CARTPOLE_SOLVED = 475.0
@@ -49,22 +51,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
 
 
-def _count(name: str, text: str, low: int, high: int) -> int:
-    try:
-        value = float(text)
-        if not value.is_integer():
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} expects a whole number, got {short_repr(text)}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high:,}, got {int(value)}")
-    return int(value)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        episodes = _count("--episodes", args.episodes, 1, 100_000)
-        seed = _count("--seed", args.seed, 0, 2**31 - 1)
+        episodes = limits.parse(limits.EVAL_EPISODES, args.episodes, "--episodes")
+        seed = limits.parse(limits.SEED, args.seed, "--seed")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -74,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if problem := check_record_path(args.render_gif):
             print(problem.replace("--record", "--render-gif"), file=sys.stderr)
             return 2
-    if not os.path.isfile(args.agent):  # never raises (a name too long is just not a file)
-        print(f"error: --agent {short_text(args.agent)}: no such file", file=sys.stderr)
+    if problem := _agent_path_problem(args.agent):  # before torch's seconds of import
+        print(f"error: --agent {short_text(args.agent)}: {problem}", file=sys.stderr)
         return 2
 
     import torch
@@ -112,6 +102,17 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(written)
     return 0
+
+
+def _agent_path_problem(path: str) -> str | None:
+    """Why ``path`` cannot be an agent file at a glance (None: read it), without opening it."""
+    if not path.strip():
+        return "is empty; give the agent.pt to evaluate"
+    try:
+        st = os.stat(path)
+    except OSError as e:  # missing, a name too long, a folder in the way...
+        return e.strerror.lower() if e.strerror else "cannot be read"
+    return None if stat.S_ISREG(st.st_mode) else "is not a regular file (a folder, a FIFO...)"
 
 
 def evaluate_grid(world, pi: np.ndarray, episodes: int, greedy: bool, rng):
