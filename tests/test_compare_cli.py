@@ -4,6 +4,9 @@ the table, the CSV and the figure; adding seeds, resuming, Ctrl+C; one-line erro
 import argparse
 import csv
 import json
+import os
+import shutil
+import stat
 import sys
 
 import pytest
@@ -73,6 +76,14 @@ def test_summary_md_has_one_row_per_algorithm_and_lists_the_failures(compared):
 def test_the_figure_is_a_png(compared):
     data = (compared[0] / "compare.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_every_file_written_honours_the_umask(compared):
+    """Written through gridsim.files: 0666 minus the umask, like any program's, not 0600."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in [*compared[0].glob("*.*"), *run_folder(compared[0], "vpg", 0).iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
 def test_a_pair_gives_the_same_numbers_alone_as_in_the_pool(compared, tmp_path):
@@ -238,3 +249,49 @@ def test_resume_needs_a_comparison_folder_and_keeps_its_settings(tmp_path, compa
     assert "no comparison there" in capsys.readouterr().err
     assert cli(["--resume", str(compared[0]), "--max-steps", "5"]) == 2
     assert "drop --max-steps" in capsys.readouterr().err
+
+
+def edited(compared, tmp_path, change) -> str:
+    """A copy of the comparison folder with compare.json changed by ``change(data)``."""
+    folder = tmp_path / "copy"
+    shutil.copytree(compared[0], folder)
+    path = folder / "compare.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(change(data)))
+    return str(folder)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: {**d, "seeds": 10**9}, "seeds: must be from 1 to 1000, got 1000000000"),
+        (lambda d: {**d, "max_steps": -5}, "max_steps: must be from 1 to"),
+        (lambda d: {**d, "algos": ["ppo", "dqn"]}, "algos: expected a list of algorithm names"),
+        (lambda d: {**d, "overrides": [["lr"]]}, "overrides: expected"),
+        (lambda d: {**d, "world": {**d["world"], "horizon": 10**9}}, "horizon: must be from 1"),
+        (lambda d: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[d]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "nested"),
+    ],
+    ids=["a-billion-seeds", "negative-budget", "unknown-algo", "bad-override", "horizon", "deep"],
+)
+def test_a_hand_edited_compare_json_is_held_to_the_flags_ranges(
+    compared, tmp_path, capsys, change, message
+):
+    """--resume DIR reads compare.json through gridsim.files and gridsim.limits: a file edited
+    to ask for a billion runs is one line, not a hang (nor a RecursionError traceback)."""
+    folder = edited(compared, tmp_path, change)
+    assert cli(["--resume", folder, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1
+
+
+def test_a_fifo_or_a_hostile_summary_in_a_comparison_is_one_line(compared, tmp_path, capsys):
+    folder = tmp_path / "copy"
+    shutil.copytree(compared[0], folder)
+    (run_folder(folder, "vpg", 0) / "summary.json").write_text("[" * 100_000)
+    assert cli(["--resume", str(folder), "--quiet"]) == 0  # that run counts as failed
+    rows = list(csv.DictReader((folder / "compare.csv").open()))
+    assert rows[0]["status"] == "failed" and "nested more than" in rows[0]["error"]
+    (folder / "compare.json").unlink()
+    os.mkfifo(folder / "compare.json")
+    assert cli(["--resume", str(folder), "--quiet"]) == 2  # refused without waiting on it
+    assert "is a FIFO (named pipe), not a comparison file" in capsys.readouterr().err

@@ -10,9 +10,7 @@ DIR (or ``--resume DIR``) runs only what is missing and redraws.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +25,7 @@ def add_parser(subparsers) -> None:
         help="compare algorithms over many seeds: a table and a figure with error bars",
         description="Train every algorithm with seeds 0..N-1 (each run exactly as `train` "
         "does it) on a local process pool or Ray, then write DIR/compare.csv, DIR/summary.md "
-        "(IQM with 95%% bootstrap intervals) and DIR/compare.png.",
+        "(IQM with 95% bootstrap intervals) and DIR/compare.png.",
     )
     p.add_argument("--env", metavar="ENV", help=f"environment: {' | '.join(ENVS)}")
     p.add_argument(
@@ -277,14 +275,13 @@ def _check_ray(address: str) -> None:
 
 
 def _check_writable(root: Path) -> None:
-    """Create ``root`` and write a probe file in it, before any work."""
+    """Create ``root`` and write a probe file in it, before any work (gridsim.files)."""
+    from gridsim.files import UserFileError, check_output_path
+
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".gridsim-probe.", dir=root)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise UsageError(f"--out {root}: cannot write there ({e.strerror or e})") from None
+        check_output_path(root, "folder", what="--out")
+    except UserFileError as e:
+        raise UsageError(str(e)) from None
 
 
 def _start_pool(args, workers: int):

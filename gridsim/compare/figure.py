@@ -7,8 +7,6 @@ state), imported only when a figure is drawn.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import numpy as np
 from gridsim.compare.palette import algo_color
 from gridsim.compare.runs import CompareSettings
 from gridsim.compare.summary import AlgoBands
+from gridsim.files import open_atomically
 
 
 def draw_figure(
@@ -82,15 +81,8 @@ def draw_figure(
         f"{world}: {', '.join(b.algo for b in bands)}, "
         f"{settings.seeds} seeds each, budget {settings.max_steps:,} steps"
     )
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomically(path) as f:  # the user's mode kept, a symlink written through
+        fig.savefig(f, format="png")
 
 
 def steps_text(steps: float) -> str:

@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gridsim.files import write_atomically
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 RAY_CONNECT_TIMEOUT_S = 3.0
 
@@ -252,7 +254,7 @@ class RayPool:
             folder.mkdir(parents=True)
             files = sorted(result["files"].items(), key=lambda kv: kv[0] == "summary.json")
             for name, data in files:  # summary.json last: it marks the run finished
-                _write_bytes_atomically(folder / name, data)
+                write_atomically(folder / name, data)
             out.append(JobResult(job, result["summary"]))
         return out
 
@@ -267,16 +269,3 @@ class RayPool:
                 pass
         self._refs.clear()
         self._ray.shutdown()
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

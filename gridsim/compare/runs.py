@@ -14,11 +14,15 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from gridsim import limits
+from gridsim.files import UserFileError, load_user_json
+from gridsim.limits import short_repr, short_text
 from gridsim.world import World
 
 SETTINGS_FILE = "compare.json"
@@ -28,7 +32,7 @@ POINTS = 200
 """Grid points per curve: the curves' resolution in the figure, the app and the statistics."""
 VALUE_FIELD = "mean_return_100"
 """The curve: mean return of the last 100 training episodes (CartPole's solved criterion)."""
-MAX_SETTINGS_BYTES = 1_000_000
+MAX_SETTINGS_BYTES = int(limits.COMPARE_FILE_BYTES.high)
 
 
 class CompareError(ValueError):
@@ -86,36 +90,65 @@ class CompareSettings:
 
     @staticmethod
     def from_dict(data, source: str) -> CompareSettings:
+        """The settings a compare.json records, every value held to the range its flag has
+        (a hand-edited ``"seeds": 1e9`` must not start a billion runs): CompareError, one
+        line naming the file and the key, otherwise."""
+        from agents.registry import ALGORITHMS, ENVS
         from gridsim.layout import world_from_dict
 
-        try:
-            if data.get("format") != FORMAT or data.get("version") != VERSION:
-                raise ValueError("not a GridSim comparison")
-            world = data["world"]
-            return CompareSettings(
-                env=str(data["env"]),
-                max_steps=int(data["max_steps"]),
-                world=None if world is None else world_from_dict(world, source),
-                overrides=tuple((str(k), str(v)) for k, v in data["overrides"]),
-                keep_going=bool(data["keep_going"]),
-                algos=tuple(str(a) for a in data["algos"]),
-                seeds=int(data["seeds"]),
-            )
-        except (AttributeError, KeyError, TypeError, ValueError) as e:
-            raise CompareError(f"{source}: {e}") from None
+        def refuse(key: str, message: str):
+            raise CompareError(f"{short_text(source)}: {key}: {message}")
+
+        if not isinstance(data, dict) or (data.get("format"), data.get("version")) != (
+            FORMAT,
+            VERSION,
+        ):
+            raise CompareError(f"{short_text(source)}: not a GridSim comparison")
+        for key in ("env", "max_steps", "world", "overrides", "keep_going", "algos", "seeds"):
+            if key not in data:
+                refuse(key, "missing")
+        if data["env"] not in ENVS:
+            refuse("env", f"expected one of {', '.join(ENVS)}, got {short_repr(data['env'])}")
+        numbers = {}
+        for key, limit in (("max_steps", limits.MAX_STEPS), ("seeds", limits.SEEDS_PER_ALGORITHM)):
+            try:
+                numbers[key] = limits.check(limit, data[key], key)
+            except limits.LimitError as e:
+                raise CompareError(f"{short_text(source)}: {e}") from None
+        algos, overrides = data["algos"], data["overrides"]
+        if not isinstance(algos, list) or not algos or not all(a in ALGORITHMS for a in algos):
+            refuse("algos", f"expected a list of algorithm names, got {short_repr(algos)}")
+        pair = (list, tuple)
+        if not isinstance(overrides, list) or not all(
+            isinstance(o, pair) and len(o) == 2 and all(isinstance(x, str) for x in o)
+            for o in overrides
+        ):
+            refuse("overrides", f'expected [["key", "value"], ...], got {short_repr(overrides)}')
+        if not isinstance(data["keep_going"], bool):
+            refuse("keep_going", f"expected true or false, got {short_repr(data['keep_going'])}")
+        world = data["world"]
+        if (world is None) != (data["env"] != "gridworld"):
+            refuse("world", "a gridworld comparison records its world, a CartPole one null")
+        return CompareSettings(
+            env=data["env"],
+            max_steps=numbers["max_steps"],
+            world=None if world is None else world_from_dict(world, source),
+            overrides=tuple((k, v) for k, v in overrides),
+            keep_going=data["keep_going"],
+            algos=tuple(dict.fromkeys(algos)),
+            seeds=numbers["seeds"],
+        )
 
 
 def load_settings(root: Path) -> CompareSettings | None:
     """The settings recorded in ``root``, None if it holds no comparison."""
     path = Path(root) / SETTINGS_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    if path.stat().st_size > MAX_SETTINGS_BYTES:
-        raise CompareError(f"{path}: larger than {MAX_SETTINGS_BYTES} bytes")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CompareError(f"{path}: {e}") from None
+    try:  # a regular file within its size, nesting and number limits (gridsim.files)
+        data = load_user_json(path, what="comparison file", max_bytes=MAX_SETTINGS_BYTES)
+    except UserFileError as e:
+        raise CompareError(str(e)) from None
     return CompareSettings.from_dict(data, str(path))
 
 
@@ -146,12 +179,13 @@ def read_record(root: Path, algo: str, seed: int) -> RunRecord:
     path = run_folder(root, algo, seed) / "summary.json"
     if not path.is_file():
         return RunRecord(algo, seed, "not run")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
+    try:  # read through gridsim.files: a hostile file is a failed run, not a traceback
+        summary = load_user_json(path, what="summary.json", max_bytes=MAX_SETTINGS_BYTES)
         if not isinstance(summary, dict):
             raise ValueError("not a JSON object")
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        return RunRecord(algo, seed, "failed", None, f"unreadable summary.json: {e}")
+    except ValueError as e:
+        reason = e.reason if isinstance(e, UserFileError) else str(e)
+        return RunRecord(algo, seed, "failed", None, f"unreadable summary.json: {reason}")
     error = summary.get("error")
     return RunRecord(algo, seed, "failed" if error else "finished", summary, error or None)
 
