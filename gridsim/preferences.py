@@ -95,8 +95,10 @@ class PreferenceError(ValueError):
 class PreferenceFileError(PreferenceError):
     """A preference file that cannot be read: 'FILE: line N: FIELD: what is wrong'."""
 
-    def __init__(self, source: str, line: int, field_name: str, message: str):
-        ValueError.__init__(self, f"{source}: line {line}: {field_name}: {message}")
+    def __init__(self, source: str, line: int | None, field_name: str, message: str):
+        """``line`` None and ``field_name`` "" leave those parts out (the whole file)."""
+        where = [source, *([f"line {line}"] if line else []), *([field_name] if field_name else [])]
+        ValueError.__init__(self, ": ".join([*where, message]))
         self.field = field_name
         self.source = source
         self.line = line
@@ -248,21 +250,21 @@ def _rows(path, keys: tuple[str, ...], required: tuple[str, ...] | None = None) 
     try:  # regular files only (a FIFO is not waited on), within the size limit, UTF-8
         text = read_user_text(path, what="preference file", max_bytes=MAX_FILE_BYTES)
     except UserFileError as e:
-        raise PreferenceFileError(source, e.line or 1, "(file)", e.reason) from None
+        raise PreferenceFileError(source, e.line, "", e.reason) from None
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if len(rows) == MAX_ROWS:
-            raise PreferenceFileError(source, number, "(file)", f"more than {MAX_ROWS} rows")
+            raise PreferenceFileError(source, number, "", f"more than {MAX_ROWS} rows")
         try:  # depth and number length checked first: no RecursionError, no int() limit
             data = parse_user_json(line, source)
         except UserFileError as e:
             where = f"column {e.column}: " if e.column is not None else ""
-            raise PreferenceFileError(source, number, "(json)", where + e.reason) from None
+            raise PreferenceFileError(source, number, "", where + e.reason) from None
         row = _Row(data, source, number)
         if not isinstance(data, dict):
-            raise row.error("(row)", f"expected a JSON object like {{{', '.join(keys)}}}")
+            raise row.error("", f"expected a JSON object like {{{', '.join(keys)}}}")
         unknown = sorted(set(data) - set(keys))
         if unknown:
             raise row.error(unknown[0], f"unknown field (known: {', '.join(keys)})")
@@ -271,7 +273,7 @@ def _rows(path, keys: tuple[str, ...], required: tuple[str, ...] | None = None) 
                 raise row.error(key, "missing")
         rows.append(row)
     if not rows:
-        raise PreferenceFileError(source, 1, "(file)", "empty: no rows")
+        raise PreferenceFileError(source, None, "", "empty: no rows")
     return rows
 
 

@@ -79,7 +79,11 @@ def test_completions_may_begin_with_their_shared_start_state(tmp_path):
 @pytest.mark.parametrize(
     "line, field, words",
     [
-        ('{"prompt": "s1", "chosen": ["a2"], "rejected": ["a3"]', "(json)", "column"),
+        (
+            '{"prompt": "s1", "chosen": ["a2"], "rejected": ["a3"]',
+            "column 54",
+            "expected ',' delimiter",
+        ),
         ('{"prompt": "s10", "chosen": ["a2"], "rejected": ["a3"]}', "prompt", "outside the grid"),
         ('{"prompt": "x", "chosen": ["a2"], "rejected": ["a3"]}', "prompt", "state name"),
         ('{"prompt": 1, "chosen": ["a2"], "rejected": ["a3"]}', "prompt", '"s1"'),
@@ -92,7 +96,7 @@ def test_completions_may_begin_with_their_shared_start_state(tmp_path):
         ('{"chosen": ["s1", "a2"], "rejected": ["s2", "a3"]}', "rejected[0]", "same state"),
         ('{"prompt": "s2", "chosen": ["s1", "a2"], "rejected": ["a3"]}', "chosen[0]", "s2"),
         ('{"chosen": ["a2"], "rejected": ["a3"]}', "prompt", "missing"),
-        ('["s1", ["a2"], ["a3"]]', "(row)", "object"),
+        ('["s1", ["a2"], ["a3"]]', "expected a JSON object", "prompt, chosen"),
         (
             '{"prompt": "s1", "chosen": ' + json.dumps(["a5"] * 21) + ', "rejected": ["a3"]}',
             "chosen",
@@ -106,7 +110,7 @@ def test_a_bad_pair_file_names_the_file_the_line_and_the_field(tmp_path, line, f
     with pytest.raises(PreferenceFileError) as e:
         read_pairs(path, WORLD)
     message = str(e.value)
-    assert message.startswith(f"{path}: line 2: {field}: ")
+    assert message.startswith(f"{path}: line 2: {field}")
     assert words in message and "\n" not in message
 
 
@@ -118,7 +122,7 @@ def test_a_label_must_be_a_boolean(tmp_path):
 
 def test_an_empty_file_is_refused(tmp_path):
     path = write_lines(tmp_path, "", "  ")
-    with pytest.raises(PreferenceFileError, match=r"line 1: \(file\): empty"):
+    with pytest.raises(PreferenceFileError, match=r"prefs.jsonl: empty: no rows"):
         read_pairs(path, WORLD)
 
 

@@ -66,7 +66,7 @@ def test_train_with_a_reference_starts_from_it(tmp_path):
         (["prefs", "--labeller", "you", "--out", "X"], "--labeller must be one of return"),
         (["prefs", "--temperature", "-1", "--out", "X"], "--temperature must be a number >= 0"),
         (["prefs", "--ref", "nope.pt", "--out", "X"], "nope.pt: no such file"),
-        (["train", "--algo", "dpo", "--prefs", "nope.jsonl"], "nope.jsonl: line 1: (file)"),
+        (["train", "--algo", "dpo", "--prefs", "nope.jsonl"], "nope.jsonl: no such file"),
         (["train", "--algo", "ppo", "--prefs", "p.jsonl"], "--prefs is for dpo, kto, rlhf"),
         (["train", "--algo", "dpo", "--ref", "nope.pt"], "--ref nope.pt: no such file"),
         (["train", "--algo", "dpo", "--set", "beta=0"], "beta must be > 0"),
