@@ -94,7 +94,7 @@ def read_user_bytes(path, *, what: str, max_bytes: int) -> bytes:
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            raise UserFileError(path, f"is {_kind(st.st_mode)}, not a {what}")
+            raise UserFileError(path, f"is {_kind(st.st_mode)}, not {_a(what)}")
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
         flags |= getattr(os, "O_BINARY", 0)
         fd = os.open(path, flags)
@@ -103,7 +103,7 @@ def read_user_bytes(path, *, what: str, max_bytes: int) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UserFileError(path, f"is {_kind(st.st_mode)}, not a {what}")
+            raise UserFileError(path, f"is {_kind(st.st_mode)}, not {_a(what)}")
         if st.st_size > max_bytes:
             raise UserFileError(path, _too_big(what, st.st_size, max_bytes))
         chunks, size = [], 0
@@ -123,10 +123,30 @@ def read_user_bytes(path, *, what: str, max_bytes: int) -> bytes:
     return data
 
 
+def _a(what: str) -> str:
+    """'an agent file', 'a layout file': the article the noun asks for."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+
+
+def check_user_file(path, *, what: str, max_bytes: int | None = None) -> None:
+    """Refuse ``path`` as ``what`` from its ``stat`` alone (nothing is opened): empty, missing,
+    not a regular file (a folder, a FIFO), or over ``max_bytes``. For a command that wants to
+    say so before seconds of start-up (torch's import, a window); the reader checks again."""
+    if not str(path).strip():
+        raise UserFileError("", "is empty; give a path")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise UserFileError(path, _os_message(e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UserFileError(path, f"is {_kind(st.st_mode)}, not {_a(what)}")
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise UserFileError(path, _too_big(what, st.st_size, max_bytes))
+
+
 def _too_big(what: str, size: int, max_bytes: int) -> str:
     limit = number_text(max_bytes, sizes=True)
-    article = "an" if what[:1].lower() in "aeiou" else "a"
-    return f"{_size_text(size)} is too big for {article} {what} (the limit is {limit})"
+    return f"{_size_text(size)} is too big for {_a(what)} (the limit is {limit})"
 
 
 def read_user_text(path, *, what: str, max_bytes: int) -> str:
@@ -430,7 +450,8 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
     except OSError as e:
         where = f"{what} {path}"
         detail = _os_message(e)
-        if e.filename and str(e.filename) != str(path):
+        probe = ".gridsim-probe." in str(e.filename or "")  # our own temporary name: noise
+        if e.filename and str(e.filename) != str(path) and not probe:
             detail = f"{short_text(str(e.filename))}: {detail}"
         raise UserFileError(where, f"cannot write there ({detail})") from None
     return path

@@ -2,6 +2,7 @@
 code 2, and never loses a run: the cases of issue 11, through the real entry point."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -216,9 +217,14 @@ def test_a_usage_error_is_one_line_too(capsys):
         (["gui", "--headless", "--frames", "0"], "--frames: must be from 1"),
         (["gui", "--headless", "--layout", ""], "--layout is empty"),
         (["demo", ""], "the demo name is empty"),
+        (["gui", "--headless", "--agent", ""], "--agent: is empty"),
+        (["gui", "--headless", "--agent", "{tmp}"], "is a folder, not an agent file"),
+        (["gui", "--headless", "--agent", "{fifo}"], "is a FIFO (named pipe), not an agent file"),
     ],
 )
-def test_window_options_are_checked_before_the_window_opens(argv, message, capsys):
+def test_window_options_are_checked_before_the_window_opens(argv, message, tmp_path, capsys):
+    os.mkfifo(tmp_path / "agent.pt")
+    argv = [a.format(tmp=tmp_path, fifo=tmp_path / "agent.pt") for a in argv]
     assert message in refused(argv, capsys)
 
 
@@ -268,7 +274,7 @@ def test_a_hostile_preference_file_is_one_line_not_a_hang_or_a_traceback(kind, t
     line = refused(["train", "--algo", "dpo", "--prefs", path, "--out", tmp_path / "r"], capsys)
     expected = {
         "fifo": "is a FIFO (named pipe), not a preference file",
-        "deep": "line 1: (json): nested more than 32 levels deep",
-        "digits": "line 1: (json): a number of 5,000 characters",
+        "deep": "line 1: nested more than 32 levels deep",
+        "digits": "line 1: a number of 5,000 characters",
     }[kind]
     assert expected in line

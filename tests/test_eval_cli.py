@@ -72,7 +72,7 @@ def test_a_cartpole_agent_reports_its_mean_return(capsys, tmp_path):
         (["--agent", "missing.pt"], "no such file"),
         (["--agent", "{bad}", "--episodes", "0"], "--episodes: must be from 1 to 100,000"),
         (["--agent", "{bad}", "--seed", "1e30"], "--seed: must be from 0 to 2^64 - 1, got 1e30"),
-        (["--agent", "{folder}"], "is not a regular file"),
+        (["--agent", "{folder}"], "is a folder, not an agent file"),
         (["--agent", "{bad}"], "not a readable agent file"),
         (["--agent", "{good}", "--render-gif", "out.avi"], "--render-gif"),
     ],

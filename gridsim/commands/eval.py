@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import stat
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from gridsim import limits
-from gridsim.limits import short_text
 
 CARTPOLE_MAX_STEPS = 500
 CARTPOLE_SOLVED = 475.0
@@ -64,8 +61,12 @@ def run(args: argparse.Namespace) -> int:
         if problem := check_record_path(args.render_gif):
             print(problem.replace("--record", "--render-gif"), file=sys.stderr)
             return 2
-    if problem := _agent_path_problem(args.agent):  # before torch's seconds of import
-        print(f"error: --agent {short_text(args.agent)}: {problem}", file=sys.stderr)
+    from gridsim.files import UserFileError, check_user_file
+
+    try:  # before torch's seconds of import
+        check_user_file(args.agent, what="agent file", max_bytes=limits.AGENT_FILE_BYTES.high)
+    except UserFileError as e:
+        print(f"error: --agent{'' if e.path else ':'} {e}", file=sys.stderr)
         return 2
 
     import torch
@@ -102,17 +103,6 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(written)
     return 0
-
-
-def _agent_path_problem(path: str) -> str | None:
-    """Why ``path`` cannot be an agent file at a glance (None: read it), without opening it."""
-    if not path.strip():
-        return "is empty; give the agent.pt to evaluate"
-    try:
-        st = os.stat(path)
-    except OSError as e:  # missing, a name too long, a folder in the way...
-        return e.strerror.lower() if e.strerror else "cannot be read"
-    return None if stat.S_ISREG(st.st_mode) else "is not a regular file (a folder, a FIFO...)"
 
 
 def evaluate_grid(world, pi: np.ndarray, episodes: int, greedy: bool, rng):

@@ -138,15 +138,20 @@ def run(args: argparse.Namespace) -> int:
         except LayoutError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-    if args.agent:
+    if args.agent is not None:  # "" is a slip, not "no agent"
         if args.layout or args.algo:
             print(
                 "error: --agent brings its own world and algorithm; drop --layout and --algo",
                 file=sys.stderr,
             )
             return 2
-        if not os.path.isfile(args.agent):
-            print(f"error: --agent {args.agent}: no such file", file=sys.stderr)
+        from gridsim import limits
+        from gridsim.files import UserFileError, check_user_file
+
+        try:  # before the window opens (the trainer child reads it again)
+            check_user_file(args.agent, what="agent file", max_bytes=limits.AGENT_FILE_BYTES.high)
+        except UserFileError as e:
+            print(f"error: --agent{'' if e.path else ':'} {e}", file=sys.stderr)
             return 2
     if args.record is not None and (problem := check_record_path(args.record)):
         print(problem, file=sys.stderr)
