@@ -288,6 +288,8 @@ def test_a_fifo_or_a_hostile_summary_in_a_comparison_is_one_line(compared, tmp_p
     folder = tmp_path / "copy"
     shutil.copytree(compared[0], folder)
     (run_folder(folder, "vpg", 0) / "summary.json").write_text("[" * 100_000)
+    (run_folder(folder, "vpg", 1) / "metrics.csv").unlink()
+    os.mkfifo(run_folder(folder, "vpg", 1) / "metrics.csv")  # not waited on: no curve
     assert cli(["--resume", str(folder), "--quiet"]) == 0  # that run counts as failed
     rows = list(csv.DictReader((folder / "compare.csv").open()))
     assert rows[0]["status"] == "failed" and "nested more than" in rows[0]["error"]
@@ -295,3 +297,17 @@ def test_a_fifo_or_a_hostile_summary_in_a_comparison_is_one_line(compared, tmp_p
     os.mkfifo(folder / "compare.json")
     assert cli(["--resume", str(folder), "--quiet"]) == 2  # refused without waiting on it
     assert "is a FIFO (named pipe), not a comparison file" in capsys.readouterr().err
+
+
+def test_a_metrics_file_is_read_in_bounded_chunks_to_its_last_row(tmp_path, monkeypatch):
+    """CurveReader reads READ_CHUNK bytes at a time (memory stays bounded on any file) and
+    its close() still reaches the last row."""
+    from gridsim.compare import runs
+
+    monkeypatch.setattr(runs, "READ_CHUNK", 64)
+    rows = "".join(f"{n},{100 * n},0.1,{n / 10},0\n" for n in range(1, 51))
+    (tmp_path / "metrics.csv").write_text("update,env_steps,wall_s,mean_return_100,solved\n" + rows)
+    reader = runs.CurveReader(tmp_path, runs.step_grid(5000, points=50))
+    assert reader.poll() and reader.curve.rows < 50  # one chunk: a few rows
+    reader.close()
+    assert reader.curve.rows == 50 and reader.curve.values[-1] == 5.0

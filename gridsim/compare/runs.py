@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ POINTS = 200
 VALUE_FIELD = "mean_return_100"
 """The curve: mean return of the last 100 training episodes (CartPole's solved criterion)."""
 MAX_SETTINGS_BYTES = int(limits.COMPARE_FILE_BYTES.high)
+READ_CHUNK = 4 * limits.MIB
+"""A metrics file is read this much at a time (a run's is about 100 bytes an update)."""
 
 
 class CompareError(ValueError):
@@ -258,30 +261,51 @@ class CurveReader:
         self.finished = False
 
     def poll(self) -> bool:
-        """Read what was appended since the last poll; True if the curve changed."""
+        """Read what was appended since the last poll (at most ``READ_CHUNK`` bytes of it);
+        True if the curve changed."""
+        return self._consume()[1]
+
+    def _consume(self) -> tuple[int, bool]:
+        """(bytes consumed, curve changed) for one chunk of complete new lines."""
         if self.finished:
-            return False
-        data = b""
-        for name in ("metrics.csv.part", "metrics.csv"):
-            try:
-                with open(self.folder / name, "rb") as f:
-                    f.seek(self._offset)
-                    data = f.read()
-                break
-            except FileNotFoundError:
-                continue
+            return 0, False
+        data = self._read_new()
         end = data.rfind(b"\n") + 1
         if end == 0:
-            return False
+            return 0, False
         self._offset += end
         before = self.curve.rows
         for cells in csv.reader(data[:end].decode("utf-8", "replace").splitlines()):
             self._parse(cells)
-        return self.curve.rows != before
+        return end, self.curve.rows != before
+
+    def _read_new(self) -> bytes:
+        """The next bytes of the metrics file from the last offset. Opened without blocking
+        and read only if it is a regular file (a FIFO put there would hang the report), in
+        chunks (memory stays bounded whatever the file's size)."""
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        for name in ("metrics.csv.part", "metrics.csv"):
+            try:
+                fd = os.open(self.folder / name, flags | getattr(os, "O_BINARY", 0))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return b""
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return b""
+                os.lseek(fd, self._offset, os.SEEK_SET)
+                return os.read(fd, READ_CHUNK)
+            except OSError:
+                return b""
+            finally:
+                os.close(fd)
+        return b""
 
     def close(self) -> None:
         """The run is over: read what is left and hold its last value to the end."""
-        self.poll()
+        while self._consume()[0]:
+            pass
         self.curve.finish()
         self.finished = True
 
