@@ -249,9 +249,11 @@ def test_no_display_exits_2_naming_headless(argv, monkeypatch, capsys):
     assert "--headless" in line and "no display" in line
 
 
-def test_solve_piped_into_a_reader_that_stops_early_ends_quietly():
+@pytest.mark.parametrize("argv", [["solve"], ["demo", "--list"]], ids=" ".join)
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(argv):
+    """`python main.py solve | head -1`, `python main.py demo --list | head -1`."""
     child = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "solve"],
+        [sys.executable, str(ROOT / "main.py"), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
