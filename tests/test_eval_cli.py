@@ -37,6 +37,21 @@ def test_an_optimal_agent_is_reported_optimal_with_the_exact_values(capsys, opti
     assert r["v_pi_start"] == pytest.approx(r["v_star_start"]) == pytest.approx(7.29)
     # greedy from s1: three steps of 0 to s9, then +1 on each of the other 17 steps
     assert r["mean_return"] == 17.0 and r["std_return"] == 0.0
+    assert r["expected_return"] == pytest.approx(17.0, abs=1e-3)
+    # 0.9^3 + ... + 0.9^19: below V* = 0.9^3 / 0.1 = 7.29, the rewards after step 20 cut off
+    cut = sum(0.9**t for t in range(3, 20))
+    assert r["expected_discounted_return"] == pytest.approx(cut, abs=1e-3)
+    assert r["mean_discounted_return"] == pytest.approx(cut)
+
+
+def test_the_sampled_means_agree_with_the_exact_ones_for_the_horizon(capsys, tmp_path):
+    """An untrained agent's 2,000 sampled episodes against the backward induction."""
+    save_agent(Run("gridworld", "vpg", seed=0), tmp_path / "a.pt")
+    code, r = evaluate(capsys, "--agent", tmp_path / "a.pt", "--episodes", 2000)
+    assert code == 0
+    standard_error = r["std_return"] / np.sqrt(2000)
+    assert abs(r["mean_return"] - r["expected_return"]) < 4 * standard_error
+    assert abs(r["mean_discounted_return"] - r["expected_discounted_return"]) < 4 * standard_error
 
 
 def test_an_untrained_agent_is_not_optimal(capsys, tmp_path):

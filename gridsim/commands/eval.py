@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 def evaluate_grid(world, pi: np.ndarray, episodes: int, greedy: bool, rng):
     """Episodes from the start cell, cut at the horizon: their returns, and the exact values.
     Also returns the first episode (a Trajectory) for --render-gif."""
-    from gridsim.solvers import greedy_policy, optimal_values, policy_value
+    from gridsim.solvers import greedy_policy, horizon_values, optimal_values, policy_value
     from gridsim.trajectory import Trajectory, discounted_return, sample_walkers
     from gridsim.world import state_name
 
@@ -133,6 +133,10 @@ def evaluate_grid(world, pi: np.ndarray, episodes: int, greedy: bool, rng):
         "min_return": float(returns.min()),
         "max_return": float(returns.max()),
         "mean_discounted_return": float(np.mean(discounted)),
+        "expected_return": float(horizon_values(world, pi, world.horizon, 1.0)[world.start]),
+        "expected_discounted_return": float(
+            horizon_values(world, pi, world.horizon, world.gamma)[world.start]
+        ),
         "v_pi_start": float(v_pi[world.start]),
         "v_star_start": float(v_star[world.start]),
         "optimal": bool(optimal_states.all()),
@@ -191,7 +195,11 @@ def report(r: dict) -> str:
             f"{r['mean_discounted_return']:.3f}"
         )
         lines.append(
-            f"  exact: V^pi({r['start']}) = {r['v_pi_start']:.4f}, "
+            f"  exact for {r['horizon']} steps: return {r['expected_return']:.3f}, "
+            f"discounted return {r['expected_discounted_return']:.4f}"
+        )
+        lines.append(
+            f"  exact, never cut: V^pi({r['start']}) = {r['v_pi_start']:.4f}, "
             f"V*({r['start']}) = {r['v_star_start']:.4f}"
         )
         verdict = (
