@@ -42,6 +42,10 @@ class GridGeometry:
     def rect(self) -> pygame.Rect:
         return pygame.Rect(self.x, self.y, self.cell * self.cols, self.cell * self.rows)
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows, self.cols)
+
     def cell_rect(self, state: int) -> pygame.Rect:
         r, c = divmod(state, self.cols)
         return pygame.Rect(self.x + c * self.cell, self.y + r * self.cell, self.cell, self.cell)
@@ -267,15 +271,20 @@ def diverging(x: float, scale: float) -> tuple[int, int, int]:
     return tuple(int(255 + (e - 255) * k) for e in end)
 
 
-def draw_action_triangles(surface, geo: GridGeometry, world: World, table) -> None:
+def draw_action_triangles(
+    surface, geo: GridGeometry, world: World, table, centre: bool = True
+) -> None:
     """A [S, A] table (Q or A) as four coloured triangles per cell (green: better than the
     state's average action, red: worse) and stay's value as the small centre square; the
-    numbers are labels (see draw.board)."""
-    table = np.asarray(table)
+    numbers are labels (see draw.board). ``centre=False`` colours by the sign of the value
+    itself (rewards: green above 0, red below)."""
+    table = np.asarray(table, dtype=np.float64)
     # colour each action against its state's mean: the better actions green, the worse red
-    centred = table - table.mean(axis=1, keepdims=True)
+    centred = table - table.mean(axis=1, keepdims=True) if centre else table
     shown = [s for s in range(world.n_states) if has_actions(world, s)]
-    scale = float(np.max(np.abs(centred[shown]))) if shown else 1.0
+    magnitudes = np.abs(centred[shown])
+    magnitudes = magnitudes[np.isfinite(magnitudes)]
+    scale = float(magnitudes.max()) if magnitudes.size else 1.0
     for s in shown:
         rect = geo.cell_rect(s)
         cx, cy = rect.center
