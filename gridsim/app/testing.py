@@ -56,6 +56,8 @@ class FakeTrainer:
         self._tracker: ProgressTracker | None = None
         self.shown: int | None = None
         self.report: AgentFileReport | None = None
+        self.pairs: list = []
+        self.judgements: list = []
         self._fresh()
 
     def _fresh(self) -> None:
@@ -102,7 +104,14 @@ class FakeTrainer:
     def reset(self):
         self.calls.append(("reset",))
         self._fresh()
+        self.pairs, self.judgements = [], []
         self.status, self.message = "idle", ""
+
+    def add_preferences(self, pairs=(), judgements=()):
+        """Keep the labels (as the Trainer does: it trains on all labels so far)."""
+        self.calls.append(("add_preferences", tuple(pairs), tuple(judgements)))
+        self.pairs.extend(pairs)
+        self.judgements.extend(judgements)
 
     def set_world(self, world, *, keep_policy: bool):
         self.calls.append(("set_world", world, keep_policy))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from gridsim.world import World
 
 GRID_ALGORITHMS = ("simple_pg", "rtg_pg", "reinforce", "vpg", "ppo", "grpo")
+PREFERENCE_ALGORITHMS = ("dpo", "kto", "rlhf")
+"""The algorithms that learn from labels (pairs for dpo and rlhf, verdicts for kto)."""
 
 # The hyper-parameter behind the "batch" box of each algorithm, and how it is labelled.
 BATCH_FIELDS: dict[str, tuple[str, str]] = {
@@ -56,6 +58,9 @@ class Settings:
     delay: float = 0.0
     stop_when_solved: bool = True
     """False on the gridworld: training goes on after the optimum, so edits keep adapting it."""
+    labeller: str = "synthetic"
+    """Where dpo, kto and rlhf get their labels: "synthetic" (the world's return decides) or
+    "human" (the person at the labelling panel; the trainer waits for labels)."""
 
 
 class TrainingController:
@@ -69,6 +74,10 @@ class TrainingController:
         self.error = ""
         self._world: World | None = None
         self._token = 0
+        self.pairs: list = []
+        """Every preference pair given so far (gridsim.preferences.Pair), oldest first."""
+        self.judgements: list = []
+        """Every desirable/undesirable verdict given so far (gridsim.preferences.Judgement)."""
 
     # --- commands -------------------------------------------------------------------
     def run(self) -> None:
@@ -94,12 +103,34 @@ class TrainingController:
         self._call("step_once")
 
     def reset(self) -> None:
-        """Start over with a fresh policy (the trainer keeps its settings); after the
-        trainer's process died, back to idle (the next Run starts a fresh one)."""
+        """Start over with a fresh policy (the trainer keeps its settings); the labels given
+        so far stay, and the fresh run learns from them again. After the trainer's process
+        died, back to idle (the next Run starts a fresh one)."""
         self._forget_if_dead()
         if self.trainer is not None:
             self._call("reset")
+            self._send_labels(self.pairs, self.judgements)
         self.error = ""
+
+    def add_preferences(self, pairs=(), judgements=()) -> None:
+        """New labels (a person's, or a file's): kept here, and sent to the trainer, which
+        trains on all labels so far. A new trainer (Run after a change of algorithm or
+        settings, or Reset) is sent every label kept, so no label is lost."""
+        pairs, judgements = tuple(pairs), tuple(judgements)
+        self.pairs.extend(pairs)
+        self.judgements.extend(judgements)
+        if self.trainer is not None:
+            self._send_labels(pairs, judgements)
+
+    def forget_preferences(self) -> None:
+        """Drop the labels kept here (a new grid size makes them meaningless); the trainer's
+        own copies go with its next reset or replacement."""
+        self.pairs.clear()
+        self.judgements.clear()
+
+    def _send_labels(self, pairs, judgements) -> None:
+        if self.settings.algo in PREFERENCE_ALGORITHMS and (pairs or judgements):
+            self._call("add_preferences", pairs=tuple(pairs), judgements=tuple(judgements))
 
     def set_world(self, world: World, *, keep_policy: bool) -> None:
         """Train on ``world`` from the next update on (a gridworld controller only)."""
@@ -143,15 +174,19 @@ class TrainingController:
         if world is not None:
             self._world = world
 
-    def add_preferences(self, pairs=(), judgements=()) -> None:
-        """Hand labels (gridsim.preferences.Pair / Judgement) to the trainer, if there is one."""
-        if self.trainer is not None:
-            self._call("add_preferences", tuple(pairs), tuple(judgements))
-
-    def configure(self, *, algo: str | None = None, seed: int | None = None, overrides=None):
+    def configure(
+        self,
+        *,
+        algo: str | None = None,
+        seed: int | None = None,
+        overrides=None,
+        labeller: str | None = None,
+    ):
         """New settings: the current trainer (if any) is stopped and the next Run starts over."""
         if algo is not None:
             self.settings.algo = algo
+        if labeller is not None:
+            self.settings.labeller = labeller
         if seed is not None:
             self.settings.seed = seed
         if overrides is not None:
@@ -206,9 +241,12 @@ class TrainingController:
 
     def _make(self) -> bool:
         s = self.settings
+        overrides = dict(s.overrides)
+        if s.algo in PREFERENCE_ALGORITHMS:
+            overrides["labeller"] = s.labeller
         kwargs = dict(
             seed=s.seed,
-            overrides=dict(s.overrides) or None,
+            overrides=overrides or None,
             num_threads=1,
             stop_when_solved=s.stop_when_solved,
         )
@@ -223,6 +261,7 @@ class TrainingController:
         self.error = ""
         if s.delay:
             self._call("set_delay", s.delay)
+        self._send_labels(self.pairs, self.judgements)
         return True
 
     def _call(self, name: str, *args, **kwargs) -> None:
