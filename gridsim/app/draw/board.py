@@ -190,6 +190,7 @@ def paint_board(
     v_pi=None,
     v_star=None,
     action_values=None,
+    action_centre: bool = True,
     extra: tuple[Label, ...] = (),
     previous: BoardPicture | None = None,
     v_label: tuple[str, tuple] = ("V^π", style.VALUE_PI),
@@ -197,7 +198,8 @@ def paint_board(
 ) -> BoardPicture:
     """The board of ``world`` at ``geo`` (drawn at its own origin: blit it at geo.x, geo.y)
     with the policy ``pi[S, A]`` as arrows, the optimal actions ``best`` (purple), the
-    values ``v_pi[S]`` and ``v_star[S]`` and an action-value table ``action_values[S, A]``;
+    values ``v_pi[S]`` and ``v_star[S]`` and an action-value table ``action_values[S, A]``
+    (coloured against each state's mean, or by sign with ``action_centre=False``);
     ``extra`` labels come from other overlays and share the layout. ``v_label`` is the
     (name, colour) of the bottom-left numbers (a demo may show V* there instead).
     ``not_optimal`` states get light hatching (their greedy action is not optimal yet): a
@@ -213,7 +215,7 @@ def paint_board(
     labels = name_labels(geo, world)
     numbers = action_values is not None and geo.cell >= ACTION_NUMBERS_FROM
     if action_values is not None:
-        grid.draw_action_triangles(base, geo, world, action_values)
+        grid.draw_action_triangles(base, geo, world, action_values, centre=action_centre)
         grid.draw_kind_frames(base, geo, world)
         if numbers:
             labels += action_value_labels(geo, world, action_values)

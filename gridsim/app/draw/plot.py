@@ -214,3 +214,83 @@ def _decimated(y: np.ndarray, width: int):
         return np.arange(n), y
     idx = np.linspace(0, n - 1, 2 * width).astype(int)
     return idx, y[idx]
+
+
+SERIES_COLORS = ((40, 110, 220), (230, 120, 20), (40, 150, 70), (150, 60, 190))
+
+
+def draw_series_plot(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    title: str,
+    series,
+    stride: int = 1,
+    updates: int | None = None,
+    reference: float | None = None,
+) -> None:
+    """Several named series over the updates (e.g. DPO's rewards/chosen and rewards/rejected),
+    each in its own colour, the legend naming each with its last value; ``series`` is
+    ((label, values), ...), values one point per ``stride`` updates (nan: not measured,
+    skipped). A dashed ``reference`` line (e.g. 0) when given. The axes are those of the
+    returns plot (``plot_area``, the same x ticks), so the timeline lines up with either."""
+    surface.fill(style.CELL, rect)
+    pygame.draw.rect(surface, style.PANEL_EDGE, rect, 1)
+    style.blit_text(surface, title, (rect.x + 8, rect.y + 4), 12, style.TEXT, bold=True)
+    plot = plot_area(rect)
+    if plot.width < 20 or plot.height < 20:
+        return
+    arrays = [np.asarray(values, dtype=np.float64) for _, values in series]
+    finite = np.concatenate([a[np.isfinite(a)] for a in arrays] or [np.zeros(0)])
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 1.0
+    if reference is not None:
+        lo, hi = min(lo, reference), max(hi, reference)
+    lo, hi = nice_range(lo, hi)
+    ticks = nice_ticks(lo, hi)
+    size = max((a.size for a in arrays), default=0)
+    n = max(size, 2)
+    for v, label in zip(ticks, tick_labels(ticks), strict=True):
+        yy = plot.bottom - (v - lo) / (hi - lo) * plot.height
+        pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
+        style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
+    pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
+    pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
+    n_updates = size * stride if updates is None else updates
+    last = float(n_updates)
+    first = last - (max(size, 1) - 1) * stride if size > 1 else 0.0
+    draw_x_ticks(surface, plot, first, max(last, first + 1))
+    updates_label = style.blit_text(
+        surface,
+        t("updates: {n}", n=n_updates),
+        (plot.right, plot.bottom + 19),
+        11,
+        style.MUTED,
+        anchor="topright",
+    )
+    if reference is not None:
+        yy = plot.bottom - (reference - lo) / (hi - lo) * plot.height
+        for x0 in range(plot.x, plot.right, 10):
+            pygame.draw.line(surface, style.MUTED, (x0, yy), (min(x0 + 5, plot.right), yy), 1)
+    legend = []
+    for k, ((label, _), values) in enumerate(zip(series, arrays, strict=True)):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        shown = forward_filled(values)
+        if shown.size:
+            offset = values.size - shown.size  # leading nans dropped
+            idx, v = _decimated(shown, plot.width)
+            xs = plot.x + (idx + offset) / (n - 1) * plot.width
+            ys = plot.bottom - (v - lo) / (hi - lo) * plot.height
+            points = np.column_stack([xs, ys]).tolist()
+            if len(points) == 1:
+                pygame.draw.circle(surface, color, points[0], 3)
+            else:
+                pygame.draw.lines(surface, color, False, points, 2)
+        legend.append((label, f" {shown[-1]:.3g}" if shown.size else "", color))
+    # the legend on one line left of "updates: N": with the last values if they fit
+    room = updates_label.x - 8 - (plot.x - 40)
+    f = style.font(11, bold=True)
+    with_values = sum(f.size(a + b)[0] + 12 for a, b, _ in legend) <= room
+    x = plot.x - 40
+    for label, value, color in legend:
+        text = label + (value if with_values else "")
+        x = style.blit_text(surface, text, (x, plot.bottom + 19), 11, color, True).right + 12

@@ -11,21 +11,59 @@ import pygame_gui
 
 from gridsim import limits
 from gridsim.app.draw import style
-from gridsim.app.draw.plot import draw_returns_plot, plot_area
+from gridsim.app.draw.plot import draw_returns_plot, draw_series_plot, plot_area
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.panels.agent_files import AgentFiles
 from gridsim.app.panels.timeline import HEIGHT as TIMELINE_HEIGHT
 from gridsim.app.panels.timeline import Timeline
 from gridsim.app.scenes.base import TOP_BAR
-from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController
+from gridsim.app.trainer_link import (
+    BATCH_FIELDS,
+    PREFERENCE_ALGORITHMS,
+    Settings,
+    TrainingController,
+)
 from gridsim.app.widgets import Column, labelled_entry, select_option
 
 WIDTH = 380
+ALGO_WIDTH = 170
+LABELLER_OPTIONS = (("labeller: synthetic", "synthetic"), ("labeller: you", "human"))
 CONTROLS_HEIGHT = 214
 MAX_DELAY = 2.0
 PLOT_INTERVAL = 0.25  # seconds between redraws of the plot for new points
 # the plot's dashed line: TrainingPanel.reference = (value, one of these keys)
 REFERENCE_LABELS = {"optimal": "optimal policy: {x}", "solved": "solved: {x}"}
+# what the plot can show for dpo / kto / rlhf: the returns, or TRL's preference metrics
+PLOT_OPTIONS = (
+    ("plot: return", "return"),
+    ("β·r_θ: chosen, rejected", "rewards"),
+    ("accuracy", "accuracy"),
+    ("KL(π_θ‖π_ref)", "kl"),
+    ("log π: chosen, rejected", "logps"),
+    ("loss", "loss"),
+    ("true return", "true_return"),
+)
+PLOT_SERIES = {
+    "rewards": (
+        "β·r_θ(τ), mean per update",
+        (
+            ("chosen", "rewards/chosen"),
+            ("rejected", "rewards/rejected"),
+            ("margin", "rewards/margins"),
+        ),
+        0.0,
+    ),
+    "accuracy": ("accuracy per update", (("accuracy", "rewards/accuracies"),), None),
+    "kl": ("KL(π_θ‖π_ref) per trajectory", (("KL", "kl"),), 0.0),
+    "logps": (
+        "Σ_t log π_θ(a_t|s_t), mean",
+        (("chosen", "logps/chosen"), ("rejected", "logps/rejected")),
+        None,
+    ),
+    "loss": ("preference loss per update", (("loss", "loss"),), None),
+    "true_return": ("the policy's true return", (("true return", "true_return"),), None),
+}
+PLOT_MENU_WIDTH = 150
 
 
 def delay_from_slider(value: float) -> float:
@@ -77,6 +115,15 @@ class TrainingPanel:
         self.plot_rect: pygame.Rect | None = None
         """Where the plot was last drawn (a recording may show it beside the view)."""
         self.timeline = Timeline(controller) if timeline else None
+        self.plot_kind = "return"
+        self.visible = True
+        # the choice of plot for the preference learners, in the plot's title row (placed
+        # when the plot is drawn; shown only while the run has preference metrics)
+        self.plot_menu = pygame_gui.elements.UIDropDownMenu(
+            list(PLOT_OPTIONS), PLOT_OPTIONS[0], pygame.Rect(0, 0, PLOT_MENU_WIDTH, 24), manager
+        )
+        self.plot_menu.set_tooltip("the returns, or the preference metrics TRL logs")
+        self.plot_menu.hide()
 
         col = Column(manager, pygame.Rect(0, 0, WIDTH, CONTROLS_HEIGHT))
         self.column = col
@@ -85,8 +132,13 @@ class TrainingPanel:
             AgentFiles(manager, col.container, env, controller, col.width) if agent_files else None
         )
         algo = controller.settings.algo
-        self.algo = col.dropdown(list(algos), algo if algo in algos else algos[0], 0, col.width)
+        self.algo = col.dropdown(list(algos), algo if algo in algos else algos[0], 0, ALGO_WIDTH)
         self.algo.set_tooltip("the policy-gradient algorithm (changing it starts over)")
+        labeller = _option(LABELLER_OPTIONS, controller.settings.labeller)
+        self.labeller = col.dropdown(
+            list(LABELLER_OPTIONS), labeller, ALGO_WIDTH + 4, col.width - ALGO_WIDTH - 4
+        )
+        self._labeller_enabled()
         col.next_row()
         self.lr = labelled_entry(
             col,
@@ -148,10 +200,13 @@ class TrainingPanel:
         self.origin = (x, y)
 
     def show(self) -> None:
+        self.visible = True
         self.column.container.show()
 
     def hide(self) -> None:
+        self.visible = False
         self.column.container.hide()
+        self.plot_menu.hide()
 
     def _batch_placeholder(self) -> None:
         _, label = BATCH_FIELDS.get(self.controller.settings.algo, ("batch_steps", "batch"))
@@ -163,6 +218,7 @@ class TrainingPanel:
         select_option(self.algo, (algo, algo))
         self.controller.configure(algo=algo)
         self._batch_placeholder()
+        self._labeller_enabled()
         self.batch.set_text("")
         self._applied["batch"] = ""
         self._apply_entries(force=True)
@@ -190,6 +246,37 @@ class TrainingPanel:
         self.base_overrides = hyper
         self.field_error = ""
 
+    def choose_labeller(self, labeller: str) -> None:
+        """ "synthetic" (the world's return labels the pairs) or "human" (you, at the labelling
+        panel): a new run, which keeps the labels given so far."""
+        select_option(self.labeller, _option(LABELLER_OPTIONS, labeller))
+        self.controller.configure(labeller=labeller)
+
+    @property
+    def labels_from_you(self) -> bool:
+        """Whether this run learns from the labelling panel (dpo/kto/rlhf, labeller "you")."""
+        s = self.controller.settings
+        return s.algo in PREFERENCE_ALGORITHMS and s.labeller == "human"
+
+    def _labeller_enabled(self) -> None:
+        """The labeller choice is for dpo, kto and rlhf; on CartPole only the synthetic one."""
+        if self.env != "gridworld":
+            self.labeller.disable()
+            self.labeller.set_tooltip(
+                "CartPole is labelled by the synthetic labeller (the longer episode wins): "
+                "its preference learners need thousands of labels, each a pair of 500-step "
+                "episodes to watch, far more than a person can give"
+            )
+        elif self.controller.settings.algo in PREFERENCE_ALGORITHMS:
+            self.labeller.enable()
+            self.labeller.set_tooltip(
+                "who labels dpo, kto and rlhf: the world's return (synthetic) or you, "
+                "in the labelling panel (1 / 2 / 0, Y / N)"
+            )
+        else:
+            self.labeller.disable()
+            self.labeller.set_tooltip("only dpo, kto and rlhf learn from labels")
+
     def relabel(self) -> None:
         """After a language switch: the one label whose text has numbers in it."""
         self.speed_label.set_text(delay_text(self.controller.settings.delay))
@@ -213,6 +300,17 @@ class TrainingPanel:
                 return True
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.algo:
             self.choose_algo(event.text)
+            return True
+        elif (
+            event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED
+            and event.ui_element is self.plot_menu
+        ):
+            self.plot_kind = event.selected_option_id
+            return True
+        elif (
+            event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.labeller
+        ):
+            self.choose_labeller(event.selected_option_id)
             return True
         elif (
             event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
@@ -318,8 +416,12 @@ class TrainingPanel:
         self.plot_rect = plot
         snap = self.snapshot
         returns = snap.mean_returns if snap is not None else ()
+        prefs = getattr(snap, "preferences", None) if snap is not None else None
+        self._place_plot_menu(plot, prefs is not None)
+        kind = self.plot_kind if prefs is not None else "return"
         # the layout or the run changed: redraw now; only new points: at most 4 times a second
         layout = (
+            kind,
             plot.size,
             self.reference,
             language(),
@@ -332,18 +434,21 @@ class TrainingPanel:
         if layout != self._plot_key or stale or self._plot_surface is None:
             self._plot_key, self._plot_data, self._plot_time = layout, data, now
             self._plot_surface = style.canvas(self._plot_surface, plot.size)
-            ref, label = self.reference if self.reference else (None, "")
-            if label:
-                label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
-            draw_returns_plot(
-                self._plot_surface,
-                self._plot_surface.get_rect(),
-                returns,
-                ref,
-                label,
-                stride=snap.returns_stride if snap is not None else 1,
-                updates=snap.update if snap is not None else 0,
-            )
+            if kind != "return":
+                self._draw_preference_plot(kind, prefs, snap.update)
+            else:
+                ref, label = self.reference if self.reference else (None, "")
+                if label:
+                    label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
+                draw_returns_plot(
+                    self._plot_surface,
+                    self._plot_surface.get_rect(),
+                    returns,
+                    ref,
+                    label,
+                    stride=snap.returns_stride if snap is not None else 1,
+                    updates=snap.update if snap is not None else 0,
+                )
         surface.blit(self._plot_surface, plot)
         if self.timeline is not None:
             area = plot_area(plot)
@@ -358,9 +463,35 @@ class TrainingPanel:
         when the live policy is shown."""
         return self.timeline.shown(self.snapshot) if self.timeline is not None else None
 
+    def _place_plot_menu(self, plot: pygame.Rect, wanted: bool) -> None:
+        """The plot choice in the plot's title row, while there are preference metrics."""
+        if not (wanted and self.visible):
+            if self.plot_menu.visible:
+                self.plot_menu.hide()
+            return
+        pos = (plot.right - PLOT_MENU_WIDTH - 2, plot.y + 2)
+        if tuple(self.plot_menu.relative_rect.topleft) != pos:
+            self.plot_menu.set_relative_position(pos)
+        if not self.plot_menu.visible:
+            self.plot_menu.show()
+
+    def _draw_preference_plot(self, kind: str, prefs, updates: int) -> None:
+        title, names, reference = PLOT_SERIES[kind]
+        series = [(t(label), prefs.series(name)) for label, name in names]
+        draw_series_plot(
+            self._plot_surface,
+            self._plot_surface.get_rect(),
+            t(title),
+            series,
+            stride=prefs.history_stride,
+            updates=updates,
+            reference=reference,
+        )
+
     def close(self) -> None:
         if self.agent_files is not None:
             self.agent_files.close()
+        self.plot_menu.kill()
         self.controller.close()
 
 
@@ -427,6 +558,13 @@ def _number_text(value) -> str:
     if value is None or isinstance(value, bool):
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _option(options, value):
+    for text, ident in options:
+        if ident == value:
+            return (text, ident)
+    return options[0]
 
 
 def _checked(limit: limits.Limit, text: str, label: str):

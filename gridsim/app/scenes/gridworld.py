@@ -21,6 +21,8 @@ from gridsim.app.editor import EditError
 from gridsim.app.exact import ExactCache
 from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
 from gridsim.app.i18n import language, t, translate_message
+from gridsim.app.panels import reward_overlay
+from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
 from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
@@ -48,7 +50,14 @@ TOOL_TIPS = {
 TOOL_NAMES = {"forbidden": "Forbidden", "target": "Target", "start": "Start", "clear": "Clear"}
 TABLE_NAMES = {"q_pi": "Q^π", "a_pi": "A^π", "q_star": "Q*"}  # typeset where we draw them
 # widgets cannot typeset: Unicode forms (formulas.plain), e.g. "Qπ"
-ACTION_VALUE_OPTIONS = (("off", "off"), ("Qπ", "q_pi"), ("Aπ", "a_pi"), ("Q*", "q_star"))
+ACTION_VALUE_OPTIONS = (
+    ("off", "off"),
+    ("Qπ", "q_pi"),
+    ("Aπ", "a_pi"),
+    ("Q*", "q_star"),
+    ("β·log π/πref", "implicit"),
+)
+LABELLING_SHARE = 0.56  # of the board's height, for the labelling panel when it is shown
 MODE_OPTIONS = (("forbidden cells: enter", "enter"), ("forbidden cells: walls", "wall"))
 
 
@@ -58,7 +67,7 @@ class Overlays:
 
     v_pi: bool = True
     v_star: bool = False
-    action_values: str = "off"  # off | q_pi | a_pi | q_star
+    action_values: str = "off"  # off | q_pi | a_pi | q_star | implicit (see reward_overlay)
 
 
 class GridworldScene(ColumnsScene):
@@ -103,6 +112,10 @@ class GridworldScene(ColumnsScene):
             timeline=True,
         )
         self.panel.agent_files.on_opened = self._agent_opened
+        self.labelling = LabellingPanel(manager, self.controller, seed)
+        self.labelling_shown = False
+        self.reward_geos: list = []  # the boards beside the implicit reward (see reward_overlay)
+        self._reward_boards: list = []
         self._build_left()
         self.layout(size)
 
@@ -171,7 +184,10 @@ class GridworldScene(ColumnsScene):
         self.action_menu = col.dropdown(
             list(ACTION_VALUE_OPTIONS), ACTION_VALUE_OPTIONS[0], 84, 110
         )
-        self.action_menu.set_tooltip("Q or advantage of each action, as coloured triangles")
+        self.action_menu.set_tooltip(
+            "Q or advantage of each action, as coloured triangles; β·log π/π_ref: the reward "
+            "a dpo, kto or rlhf policy implies, beside the world's r(s,a)"
+        )
         col.next_row(34)
         self.hand_box = col.checkbox(
             "hand policy: click a cell's side",
@@ -182,6 +198,7 @@ class GridworldScene(ColumnsScene):
     def layout(self, size) -> None:
         w, h = size
         self.size = (w, h)
+        self._laid_out = self._layout_key()
         self.panel.place(w - WIDTH, TOP_BAR)
         center = pygame.Rect(LEFT_WIDTH, TOP_BAR, max(100, w - LEFT_WIDTH - WIDTH), h - TOP_BAR)
         self.center = self.center_rect = center
@@ -190,10 +207,51 @@ class GridworldScene(ColumnsScene):
         grid_area = pygame.Rect(
             center.x + 12, center.y + 66, center.width - 24, center.height - 66 - 104
         )
-        self.geo = draw_grid.GridGeometry.fit(grid_area, self.world.rows, self.world.cols)
+        shared = None
+        if self.labelling_shown:
+            # the pair on boards of its own below the board, or, when those would be too small
+            # to read, in two colours on the board itself
+            avail = center.height - 66
+            below = int(avail * LABELLING_SHARE)
+            split = pygame.Rect(grid_area.x, center.bottom - below, grid_area.width, below - 6)
+            if self.labelling.side_cell(split, self.world) >= MIN_SIDE_CELL:
+                grid_area.height = avail - below - 8
+                self.labelling.layout(split)
+            else:
+                top, bottom = self.labelling.margins()
+                whole = pygame.Rect(grid_area.x, grid_area.y, grid_area.width, avail - 6)
+                grid_area = pygame.Rect(
+                    whole.x, whole.y + top, whole.width, whole.height - top - bottom - 4
+                )
+                shared = whole
+        self.reward_geos = []
+        if self.overlays.action_values == "implicit":
+            algo = self.controller.settings.algo
+            geos = reward_overlay.place(grid_area, self.world, algo)
+            self.geo, self.reward_geos = (
+                geos[0],
+                list(zip(reward_overlay.boards(algo), geos, strict=True)),
+            )
+        else:
+            self.geo = draw_grid.GridGeometry.fit(grid_area, self.world.rows, self.world.cols)
+        if shared is not None:
+            self.labelling.layout(shared, shared=self.geo)
         self.left_rect = pygame.Rect(0, TOP_BAR, LEFT_WIDTH, h - TOP_BAR)
         self.right_rect = pygame.Rect(w - WIDTH, TOP_BAR, WIDTH, h - TOP_BAR)
         self.status_rect = status_rect((w, h))
+
+    def show(self) -> None:
+        super().show()
+        if self.labelling_shown:
+            self.labelling.show()
+
+    def hide(self) -> None:
+        super().hide()
+        self.labelling.hide()
+
+    def _layout_key(self):
+        """What the centre's arrangement depends on besides the window size."""
+        return (self.labelling_shown, self.overlays.action_values, self.controller.settings.algo)
 
     # --- presets (for code, demos and tests) ---------------------------------------------
     def preset(self, *, world=None, hand_actions=None, algo=None, overlays: Overlays | None = None):
@@ -219,6 +277,10 @@ class GridworldScene(ColumnsScene):
         if reshaped:
             keep_policy = False
             self.hand_actions = (4,) * world.n_states
+            n = len(self.controller.pairs) + len(self.controller.judgements)
+            if n:
+                self.controller.forget_preferences()
+                self._say(t("a new grid size: the {n} labels of the old one are dropped", n=n))
             self.layout(self.size)
         self.controller.set_world(world, keep_policy=keep_policy)
         self._sync_widgets()
@@ -300,6 +362,8 @@ class GridworldScene(ColumnsScene):
                 if self.hand_mode:
                     self._set_hand_mode(False)
             return
+        if self.labelling_shown and self.labelling.handle_event(event):
+            return
         et = event.type
         if et == pygame_gui.UI_BUTTON_PRESSED:
             self._on_button(event.ui_element)
@@ -324,7 +388,7 @@ class GridworldScene(ColumnsScene):
         elif et == pygame_gui.UI_WINDOW_CLOSE and event.ui_element is self._dialog:
             self._dialog = None
         elif et == pygame.MOUSEMOTION:
-            self.hover = self.geo.state_at(event.pos)
+            self.hover = self.state_under(event.pos)
         elif et == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.click(event.pos)
 
@@ -443,6 +507,7 @@ class GridworldScene(ColumnsScene):
             self._edit(lambda: editor.set_options(self.world, forbidden_mode=mode))
         elif element is self.action_menu:
             self.overlays.action_values = event.selected_option_id
+            self.layout(self.size)
 
     # --- per frame -----------------------------------------------------------------------
     def _trained_policy(self):
@@ -478,8 +543,26 @@ class GridworldScene(ColumnsScene):
         n = self.world.n_states
         return np.full((n, N_ACTIONS), 1.0 / N_ACTIONS), ("uniform", n), "uniform"
 
+    def state_under(self, pos) -> int | None:
+        """The state under ``pos`` on the board or on any board beside it."""
+        for geo in (self.geo, *(g for _, g in self.reward_geos)):
+            s = geo.state_at(pos)
+            if s is not None:
+                return s
+        return None
+
     def update(self, dt: float) -> None:
         self.panel.update()
+        shown = self.panel.labels_from_you
+        if shown != self.labelling_shown:
+            self.labelling_shown = shown
+            self.labelling.show() if shown else self.labelling.hide()
+        if self._layout_key() != self._laid_out:
+            self.layout(self.size)
+        if shown:
+            pi, _ = self._trained_policy()
+            kind = label_kind(self.controller.settings.algo)
+            self.labelling.update(dt, self.world, pi, kind)
         focused = next((name for name, e in self.fields.items() if e.is_focused), None)
         if self._focused is not None and focused != self._focused:
             self._apply_field(self._focused)
@@ -521,16 +604,22 @@ class GridworldScene(ColumnsScene):
         self._draw_hint(surface)
         board = self.board_picture()
         pos = self.geo.rect.topleft
+        # the labelling panel's pair takes the place of the sampled trajectory
+        traj = None if self.labelling_shown else self.traj
         surface.blit(board.base, pos)
-        if self.traj is not None:
-            draw_grid.draw_path(surface, self.geo, self.traj, self.anim.steps)
+        if traj is not None:
+            draw_grid.draw_path(surface, self.geo, traj, self.anim.steps)
         surface.blit(board.text, pos)
         self.drawn_text = [box.move(pos) for box in board.boxes]
-        if self.traj is not None:
+        if self.reward_geos:
+            self._draw_reward_boards(surface)
+        if traj is not None:
             tags = self.reward_tags()
-            self.drawn_text += draw_board.draw_tags(surface, tags, self.traj, self.anim.steps, pos)
-            draw_grid.draw_agent(surface, self.geo, self.traj, self.anim.steps)
+            self.drawn_text += draw_board.draw_tags(surface, tags, traj, self.anim.steps, pos)
+            draw_grid.draw_agent(surface, self.geo, traj, self.anim.steps)
             self._draw_equations(surface)
+        if self.labelling_shown:
+            self.drawn_text += self.labelling.draw(surface)
         self.panel.draw(surface, self.status_rect)
 
     def board_picture(self) -> draw_board.BoardPicture:
@@ -551,10 +640,13 @@ class GridworldScene(ColumnsScene):
             self.overlays.v_star,
             self.overlays.action_values,
             language(),  # the board's labels ("start") are in it
+            self.controller.settings.algo,  # the implicit reward needs a preference learner
+            tuple(self.reward_geos),
         )
         if board_key != self._board_key:
             self._board_key = board_key
             self._board = self._render_board(pi, key, not_optimal)
+            self._reward_boards = self._render_reward_boards()
         return self._board
 
     def reward_tags(self) -> tuple[draw_board.RewardTag, ...]:
@@ -598,13 +690,41 @@ class GridworldScene(ColumnsScene):
             self._past_marks = ((self.world, key), tracker.measure(pi).non_optimal, tracker)
         return self._past_marks[1]
 
+    def reward_tables(self) -> reward_overlay.RewardTables:
+        """The implicit reward beta*log(pi/pi_ref), r(s,a) and rlhf's r_phi, from the latest
+        snapshot (its ``preferences`` field carries pi_ref, beta and r_phi)."""
+        pi, _ = self._trained_policy()
+        prefs = getattr(self.panel.snapshot, "preferences", None)
+        return reward_overlay.reward_tables(self.world, pi, prefs, self.controller.settings.algo)
+
+    def _render_reward_boards(self) -> list[tuple[pygame.Rect, draw_board.BoardPicture]]:
+        """The boards beside the implicit reward (r(s,a), and r_phi for rlhf), painted once
+        per update like the board itself."""
+        tables = self.reward_tables()
+        out = []
+        for key, geo in self.reward_geos[1:]:
+            table = reward_overlay.table_for(tables, key)
+            out.append((geo.rect, reward_overlay.paint_reward_board(geo, self.world, table)))
+        return out
+
+    def _draw_reward_boards(self, surface) -> None:
+        for rect, picture in self._reward_boards:
+            surface.blit(picture.base, rect)
+            surface.blit(picture.text, rect)
+            self.drawn_text += [box.move(rect.topleft) for box in picture.boxes]
+        tables = self.reward_tables()
+        for key, geo in self.reward_geos:
+            self.drawn_text.append(reward_overlay.draw_title(surface, geo, key, tables))
+
     def _render_board(self, pi, key, not_optimal=()) -> draw_board.BoardPicture:
         """The grid with its overlays, policy arrows and labels (see draw.board)."""
         world, ov = self.world, self.overlays
         optimal = self.exact.optimal(world)
         values = self.exact.policy(world, key, pi)
         table = None
-        if ov.action_values != "off":
+        if ov.action_values == "implicit":
+            table = self.reward_tables().implicit
+        elif ov.action_values != "off":
             table = {"q_pi": values.q, "a_pi": values.adv, "q_star": optimal.q}[ov.action_values]
         return draw_board.paint_board(
             self.geo,
@@ -614,6 +734,7 @@ class GridworldScene(ColumnsScene):
             v_pi=values.v if ov.v_pi else None,
             v_star=optimal.v if ov.v_star else None,
             action_values=table,
+            action_centre=ov.action_values != "implicit",  # a reward: coloured by its sign
             previous=self._board,
             not_optimal=not_optimal,
         )
@@ -642,7 +763,9 @@ class GridworldScene(ColumnsScene):
             y += 19
         s = self.hover
         pi, key, source = self.shown_policy()
-        if s is not None and s < self.world.n_states:
+        if s is not None and s < self.world.n_states and self.reward_geos:
+            line = f"{state_name(s)}: " + reward_overlay.hover_line(self.reward_tables(), s)
+        elif s is not None and s < self.world.n_states:
             line = self.cell_readout(s)
         else:
             line = {
@@ -693,6 +816,7 @@ class GridworldScene(ColumnsScene):
             style.blit_text(surface, line, (r.x, r.y + 18 + 20 * k), 14, style.TEXT)
 
     def close(self) -> None:
+        self.labelling.close()
         self.panel.close()
 
 

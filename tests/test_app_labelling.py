@@ -1,0 +1,309 @@
+"""You are the human: the labelling panel driven by posted pygame events (keys 1 / 2 / 0 and
+Y / N, clicks), its counter, its label files, and what reaches the trainer (the fake one)."""
+
+import json
+
+import numpy as np
+import pygame
+import pygame_gui
+import pytest
+
+from gridsim.app.app import App
+from gridsim.app.draw import style
+from gridsim.app.panels.labelling import EXPLORE, sample_item
+from gridsim.app.testing import fake_factory
+from gridsim.preferences import Judgement, Pair, write_pairs
+from gridsim.world import World, default_world
+
+
+@pytest.fixture
+def made():
+    return []
+
+
+@pytest.fixture
+def app(made):
+    a = App(factory=fake_factory(made), lang="en", remember=False)
+    a.frame()
+    yield a
+    a.close()
+
+
+def frames(app, n=2):
+    for _ in range(n):
+        app.frame()
+
+
+def press(app, key):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+    app.frame()
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0))
+    app.frame()
+
+
+def click(app, pos):
+    pos = (int(pos[0]), int(pos[1]))
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
+    )
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+    app.frame()
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+    frames(app)
+
+
+def label_with(app, algo="dpo"):
+    """The gridworld scene with ``algo`` and the labeller "you": the panel shows."""
+    scene = app.scene
+    scene.panel.choose_algo(algo)
+    scene.panel.choose_labeller("human")
+    frames(app)
+    assert scene.labelling_shown
+    return scene, scene.labelling
+
+
+def shown_actions(panel):
+    return [tuple(int(a) for a in tr.actions) for tr in panel.item.trajectories]
+
+
+def sent(made):
+    """Every label the fake trainers were sent, in order."""
+    pairs, judgements = [], []
+    for trainer in made:
+        for call in trainer.calls:
+            if call[0] == "add_preferences":
+                pairs += call[1]
+                judgements += call[2]
+    return pairs, judgements
+
+
+def test_the_panel_shows_for_dpo_with_you_as_labeller_only(app):
+    scene = app.scene
+    frames(app)
+    assert not scene.labelling_shown and not scene.labelling.visible
+    scene.panel.choose_algo("dpo")
+    frames(app)
+    assert not scene.labelling_shown  # synthetic labels: nothing to do for a person
+    scene.panel.choose_labeller("human")
+    frames(app)
+    assert scene.labelling_shown and scene.labelling.first_button.visible
+    scene.panel.choose_algo("ppo")
+    frames(app)
+    assert not scene.labelling_shown and not scene.labelling.first_button.visible
+
+
+def test_pressing_1_sends_the_left_trajectory_as_chosen(app, made):
+    scene, panel = label_with(app)
+    left, right = shown_actions(panel)
+    press(app, pygame.K_1)
+    pairs, _ = sent(made)
+    assert pairs == [Pair(prompt=0, chosen=left, rejected=right)]
+    assert "labels: 1" in panel.counter()
+    assert shown_actions(panel) != [left, right]  # the next pair is up
+
+
+def test_pressing_2_prefers_the_right_one_and_0_skips(app, made):
+    scene, panel = label_with(app)
+    left, right = shown_actions(panel)
+    press(app, pygame.K_2)
+    press(app, pygame.K_0)
+    pairs, _ = sent(made)
+    assert pairs == [Pair(prompt=0, chosen=right, rejected=left)]
+    assert panel.count() == 1 and panel.skipped == 1
+    assert panel.counter() == "labels: 1 · skipped: 1"
+
+
+def test_clicking_a_board_says_it_is_the_better_one(app, made):
+    scene, panel = label_with(app)
+    left, right = shown_actions(panel)
+    right_board = panel.geos[1].rect
+    click(app, (right_board.x + 5, right_board.y + 5))
+    pairs, _ = sent(made)
+    assert pairs == [Pair(prompt=0, chosen=right, rejected=left)]
+
+
+def test_the_buttons_label_too(app, made):
+    scene, panel = label_with(app)
+    left, right = shown_actions(panel)
+    click(app, panel.first_button.rect.center)
+    pairs, _ = sent(made)
+    assert pairs == [Pair(prompt=0, chosen=left, rejected=right)]
+
+
+def test_the_first_label_starts_the_run(app, made):
+    scene, panel = label_with(app)
+    assert scene.controller.trainer is None
+    press(app, pygame.K_1)
+    assert made and made[-1].status == "running"
+
+
+def test_kto_shows_one_trajectory_and_y_n_say_good_or_bad(app, made):
+    scene, panel = label_with(app, "kto")
+    assert len(panel.geos) == 1 and panel.good_button.visible
+    assert not panel.first_button.visible
+    (first,) = shown_actions(panel)
+    press(app, pygame.K_y)
+    (second,) = shown_actions(panel)
+    press(app, pygame.K_n)
+    click(app, panel.thumbs[False].center)  # the drawn thumbs-down
+    _, judgements = sent(made)
+    assert judgements[:2] == [Judgement(0, first, True), Judgement(0, second, False)]
+    assert [j.desirable for j in judgements] == [True, False, False]
+    assert panel.counter() == "labels: 3 (1 good, 2 bad) · skipped: 0"
+
+
+def test_keys_do_nothing_while_typing_in_a_box(app, made):
+    scene, panel = label_with(app)
+    click(app, scene.panel.lr.rect.center)
+    press(app, pygame.K_1)
+    assert sent(made) == ([], [])
+
+
+def test_labels_survive_reset_and_a_new_algorithm(app, made):
+    scene, panel = label_with(app)
+    press(app, pygame.K_1)
+    press(app, pygame.K_2)
+    given = list(scene.controller.pairs)
+    assert len(given) == 2 and made[-1].pairs == given
+    scene.controller.reset()
+    assert made[-1].pairs == given  # the fresh run learns from them again
+    scene.panel.choose_algo("rlhf")
+    scene.controller.run()
+    frames(app)
+    assert made[-1].algo == "rlhf" and made[-1].pairs == given
+
+
+def test_a_new_grid_size_drops_the_labels_and_says_so(app, made):
+    scene, panel = label_with(app)
+    press(app, pygame.K_1)
+    scene.set_world(
+        World(rows=4, cols=4, targets=frozenset({15}), forbidden=frozenset()), keep_policy=False
+    )
+    frames(app)
+    assert scene.controller.pairs == [] and "1 labels" in scene.message
+    assert len(panel.item.trajectories[0].states) >= 1
+
+
+def test_save_then_open_gives_the_same_labels(app, made, tmp_path):
+    scene, panel = label_with(app)
+    for key in (pygame.K_1, pygame.K_2, pygame.K_1):
+        press(app, key)
+    given = list(scene.controller.pairs)
+    path = tmp_path / "mine.jsonl"
+    assert panel.save_labels(str(path))
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert rows[0]["prompt"] == "s1" and set(rows[0]) == {"prompt", "chosen", "rejected"}
+    scene.controller.forget_preferences()
+    # the file dialog's answer arrives as an event, as when the user picks the file
+    panel._open_dialog("open")
+    event = pygame.event.Event(
+        pygame_gui.UI_FILE_DIALOG_PATH_PICKED, ui_element=panel._dialog, text=str(path)
+    )
+    pygame.event.post(event)
+    frames(app)
+    assert scene.controller.pairs == given
+    assert panel.message_color == style.OK and "3 labels" in panel.message
+
+
+BAD_FILES = {
+    "syntax": '{"prompt": "s1", "chosen": ["a2"], "rejected": ["a3"]\n',
+    "unknown cell": '{"prompt": "s42", "chosen": ["a2"], "rejected": ["a3"]}\n',
+    "unknown action": '{"prompt": "s1", "chosen": ["a9"], "rejected": ["a3"]}\n',
+    "identical": '{"prompt": "s1", "chosen": ["a2", "a3"], "rejected": ["a2", "a3"]}\n',
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_a_bad_label_file_gives_one_red_line_and_keeps_the_labels(app, made, tmp_path, kind):
+    scene, panel = label_with(app)
+    press(app, pygame.K_1)
+    given = list(scene.controller.pairs)
+    path = tmp_path / "bad.jsonl"
+    path.write_text(BAD_FILES[kind])
+    assert not panel.open_labels(str(path))
+    assert scene.controller.pairs == given and made[-1].pairs == given
+    assert panel.message_color == style.ERROR
+    assert "bad.jsonl" in panel.message and "\n" not in panel.message
+
+
+def test_a_verdict_that_is_not_a_boolean_is_refused(app, tmp_path):
+    scene, panel = label_with(app, "kto")
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text('{"prompt": "s1", "completion": ["a2"], "label": "yes"}\n')
+    assert not panel.open_labels(str(path))
+    assert panel.message_color == style.ERROR and "label" in panel.message
+
+
+def test_saving_with_no_labels_says_so_and_writes_nothing(app, tmp_path):
+    scene, panel = label_with(app)
+    path = tmp_path / "none.jsonl"
+    assert not panel.save_labels(str(path))
+    assert not path.exists() and panel.message_color == style.ERROR
+
+
+def test_a_file_of_pairs_trains_the_run(app, made, tmp_path):
+    scene, panel = label_with(app)
+    path = tmp_path / "route.jsonl"
+    write_pairs(path, [Pair(0, (2, 1, 2, 1), (1, 2, 2, 1))] * 3)
+    assert panel.open_labels(str(path))
+    scene.controller.run()
+    frames(app)
+    assert len(made[-1].pairs) == 3
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pairs_start_together_on_any_layout(seed):
+    """Random layouts: both trajectories start at the world's start cell, and differ."""
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(2, 8, size=2)
+    n = int(rows * cols)
+    cells = rng.permutation(n)
+    world = World(
+        rows=int(rows),
+        cols=int(cols),
+        targets=frozenset({int(cells[0])}),
+        forbidden=frozenset(int(c) for c in cells[1 : 1 + n // 4]),
+        start=int(cells[-1]),
+        forbidden_mode=("enter", "wall")[seed % 2],
+    )
+    pi = rng.dirichlet(np.ones(5), size=n)
+    item = sample_item(world, pi, "pair", rng)
+    first, second = item.trajectories
+    assert first.states[0] == second.states[0] == world.start
+    assert tuple(first.actions) != tuple(second.actions)
+
+
+def test_a_policy_that_repeats_itself_still_gives_two_routes_to_compare():
+    world = default_world()
+    pi = np.zeros((9, 5))
+    pi[:, 1] = 1.0  # always right: every sample is the same trajectory
+    item = sample_item(world, pi, "pair", np.random.default_rng(0))
+    assert item.explored and not item.same
+    assert 0 < EXPLORE < 1
+
+
+def test_a_10x10_world_draws_the_pair_on_the_board_in_two_colours():
+    app = App(size=(1024, 700), factory=fake_factory(), lang="en", remember=False)
+    try:
+        scene = app.scene
+        scene.set_world(World(rows=10, cols=10, targets=frozenset({99})), keep_policy=False)
+        scene.panel.choose_algo("dpo")
+        scene.panel.choose_labeller("human")
+        frames(app, 3)
+        assert scene.labelling.shared == scene.geo  # too small side by side
+        assert "blue" in scene.labelling.header()
+        pos = scene.geo.center(0)
+        before = len(scene.controller.pairs)
+        click(app, pos)  # a click on the shared board edits the world, it does not label
+        assert len(scene.controller.pairs) == before
+    finally:
+        app.close()
+
+
+def test_cartpole_offers_only_the_synthetic_labeller(app):
+    app.switch("cartpole")
+    frames(app)
+    panel = app.scene.panel
+    assert not panel.labeller.is_enabled
+    assert "thousands of labels" in panel.labeller.tool_tip_text
