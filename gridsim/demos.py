@@ -28,6 +28,8 @@ CHAPTERS = {
     1: "Chapter 1: key concepts",
     3: "Chapter 3: policy gradients",
     4: "Chapter 4: PPO",
+    5: "Chapter 5: DPO",
+    6: "Chapter 6: KTO",
     7: "Chapter 7: GRPO",
 }
 
@@ -186,6 +188,61 @@ DEMOS: tuple[Demo, ...] = (
         "The reward, not the map, says what the agent should do.",
         "rewards",
         layout="zhao_5x5",
+    ),
+)
+
+
+# Chapters 5 and 6: preferences (gridsim/app/demos/preferences.py). Their captions' Chinese
+# is in assets/translations/zh/preferences.json.
+DEMOS += (
+    Demo(
+        "dpo-human",
+        "12",
+        5,
+        "DPO: you are the human",
+        "Two trajectories from s1: press 1 if the left one is better, 2 if the right one is, 0 to "
+        "skip.\n"
+        "DPO: L = -log σ(β(r_θ(τ_w) - r_θ(τ_l))), r_θ(τ) = Σ_t log π_θ(a_t|s_t)/π_ref(a_t|s_t).\n"
+        "Teach what the rewards cannot: s1→s4→s5→s8→s9 and s1→s2→s5→s8→s9 both return 1.\n"
+        "Prefer the route through s4 and watch the arrows follow.",
+        "dpo_human",
+        algo="dpo",
+    ),
+    Demo(
+        "implicit-reward",
+        "13",
+        5,
+        "The implicit reward",
+        "DPO fits no reward model, yet its policy is one: r̂(s, a) = β·log π_θ(a|s)/π_ref(a|s).\n"
+        "Left: r̂ per action (green: likelier than under π_ref, red: less likely); right: r(s, a).\n"
+        "The labels fix only sums along whole trajectories from one start, so cell by cell the two "
+        "differ.",
+        "implicit_reward",
+        algo="dpo",
+    ),
+    Demo(
+        "dpo-vs-rlhf",
+        "14",
+        5,
+        "DPO vs RLHF: no reward model",
+        "RLHF fits a reward model r_φ(s, a) to the preferences, then runs PPO on r_φ - "
+        "β·KL(π_θ‖π_ref).\n"
+        "DPO skips the reward model: one loss on the same preferences, the same optimum.\n"
+        "Both train at once on synthetic labels; below: the labels each used, and the bench's "
+        "scripted human.",
+        "dpo_vs_rlhf",
+        algo="dpo",
+    ),
+    Demo(
+        "kto-human",
+        "15",
+        6,
+        "KTO: thumbs up, thumbs down",
+        "KTO needs no pairs: one trajectory and a verdict. Y: good, N: bad, 0: skip.\n"
+        "Good: λ_D(1 - σ(β(r_θ(τ) - z₀))); bad: λ_U(1 - σ(β(z₀ - r_θ(τ)))); z₀ ≈ KL(π_θ‖π_ref).\n"
+        "Call the routes through s4 good and the others bad, and watch the arrows follow.",
+        "kto_human",
+        algo="kto",
     ),
 )
 

@@ -7,6 +7,7 @@ import pygame
 import pygame_gui
 from pygame_gui.elements import UIButton, UILabel
 
+from gridsim.app.demos import preferences as preference_demos
 from gridsim.app.demos.concepts import (
     CompareView,
     DiscountView,
@@ -39,6 +40,7 @@ VIEWS: dict[str, type[DemoView]] = {
     "cartpole_training": CartPoleTrainingView,
     "grpo": GrpoView,
     "rewards": RewardsView,
+    **preference_demos.VIEWS,
 }
 
 
@@ -60,27 +62,23 @@ class DemosScene(Scene):
         self.visible = True
         self.headings: list[UILabel] = []
         self.buttons: dict[str, UIButton] = {}
-        y = TOP_BAR + 8
         for chapter, demos in demos_by_chapter().items():
             self.headings.append(
                 UILabel(
-                    pygame.Rect(10, y, LIST_WIDTH - 20, 22),
+                    pygame.Rect(10, 0, LIST_WIDTH - 20, 22),
                     CHAPTERS[chapter],
                     manager,
                     object_id="#heading",
                 )
             )
-            y += 24
             for d in demos:
                 self.buttons[d.key] = UIButton(
-                    pygame.Rect(10, y, LIST_WIDTH - 20, 30),
+                    pygame.Rect(10, 0, LIST_WIDTH - 20, 30),
                     button_text(d),
                     manager,
                     tool_tip_text=d.title,
                     object_id="#demo_item",
                 )
-                y += 32
-            y += 6
         self.layout(size)
         self.load(demo or DEMOS[0].key)
 
@@ -90,9 +88,27 @@ class DemosScene(Scene):
         """The current demo's training panel (an idle stand-in when it trains nothing)."""
         return self.view.panel if self.view is not None else DemoView.panel
 
+    def _place_list(self, height: int) -> None:
+        """Chapter headings and demo buttons top to bottom, rows as tall as fit in ``height``
+        (32 pixels a row, down to 26 when a short window would otherwise cut the list)."""
+        chapters = demos_by_chapter()
+        n_demos = sum(len(d) for d in chapters.values())
+        room = height - 8 - len(chapters) * 30
+        row = max(26, min(32, room // max(1, n_demos)))
+        y = TOP_BAR + 8
+        for heading, demos in zip(self.headings, chapters.values(), strict=True):
+            heading.set_relative_position((10, y))
+            y += 24
+            for d in demos:
+                self.buttons[d.key].set_relative_position((10, y))
+                self.buttons[d.key].set_dimensions((LIST_WIDTH - 20, row - 2))
+                y += row
+            y += 6
+
     def layout(self, size) -> None:
         w, h = size
         self.size = (w, h)
+        self._place_list(h - TOP_BAR)
         self.list_rect = pygame.Rect(0, TOP_BAR, LIST_WIDTH, h - TOP_BAR)
         self.center_rect = pygame.Rect(LIST_WIDTH, TOP_BAR, w - LIST_WIDTH, h - TOP_BAR)
         self.caption_rect = pygame.Rect(

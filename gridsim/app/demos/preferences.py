@@ -1,0 +1,389 @@
+"""Demos of chapters 5 and 6: learning a policy from preferences (DPO, KTO, RLHF).
+
+- "DPO: you are the human": you label pairs of trajectories (1 / 2 / 0) and DPO learns
+  from them; the board shows the policy and the reward it implies, beta*log pi/pi_ref.
+- "KTO: thumbs up, thumbs down": one trajectory at a time, good (Y) or bad (N).
+- "The implicit reward": DPO on synthetic labels; beta*log pi/pi_ref beside r(s, a).
+- "DPO without a reward model vs the RLHF pipeline": both trained at once on synthetic
+  labels, DPO's implicit reward beside RLHF's fitted r_phi, the labels each needed so far,
+  and the scripted human's label counts measured by bench/bench_preferences.py.
+
+The views train through the app's TrainingController (the trainer runs in a child process)
+and read only snapshots: pi, and the ``preferences`` field (pi_ref, beta, r_phi, counts).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from gridsim.app.demos.training import GridTrainingView, TrainingView
+from gridsim.app.demos.view import DemoView, panel_box
+from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import preferences as draw_prefs
+from gridsim.app.draw import style
+from gridsim.app.i18n import t
+from gridsim.app.panels import reward_overlay
+from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
+from gridsim.app.trainer_link import Settings, TrainingController
+from gridsim.solvers import is_optimal
+from gridsim.world import N_ACTIONS
+
+BENCH_FILE = Path(__file__).resolve().parents[3] / "assets" / "bench" / "preferences.json"
+"""The figures bench/bench_preferences.py measured: the labels the scripted human (who
+prefers the route through s4) needed with each algorithm, median over seeds."""
+BOARD_SHARE = 0.4  # of the height, for the policy's board above the labelling panel
+
+
+def labels_used(snapshot) -> int | None:
+    """How many labels (pairs and verdicts) the run has learned from so far, or None before
+    it has published its ``preferences`` field."""
+    prefs = getattr(snapshot, "preferences", None) if snapshot is not None else None
+    if prefs is None:
+        return None
+    return int(prefs.pairs) + int(prefs.judgements)
+
+
+class PreferenceView(GridTrainingView):
+    """A gridworld preference run: the policy's arrows over its implicit reward."""
+
+    labeller = "synthetic"
+
+    def prepare(self):
+        super().prepare()
+        self.controller.settings.labeller = self.labeller
+
+    def tables(self) -> reward_overlay.RewardTables:
+        snap = self.panel.snapshot
+        prefs = getattr(snap, "preferences", None) if snap is not None else None
+        return reward_overlay.reward_tables(
+            self.world, self.policy(), prefs, self.controller.settings.algo
+        )
+
+    def draw_policy_board(self, surface, geo, title: str) -> None:
+        """The world, beta*log pi/pi_ref as triangles, the policy's arrows, and a title."""
+        world = self.world
+        draw_grid.draw_fills(surface, geo, world)
+        implicit = self.tables().implicit
+        if implicit is not None:
+            draw_grid.draw_action_values(surface, geo, world, implicit, "implicit", centre=False)
+            draw_grid.draw_kind_frames(surface, geo, world)
+        draw_grid.draw_marks(surface, geo, world)
+        draw_grid.draw_policy(surface, geo, world, self.policy(), reach=0.25)
+        line = style.wrap(title, 13, max(geo.rect.width, 200), bold=True)[0]
+        style.blit_text(surface, line, (geo.rect.x, geo.rect.y - 20), 13, style.TEXT, bold=True)
+
+    def readout(self):
+        out = super().readout()
+        out["labeller"] = self.controller.settings.labeller
+        out["labels_used"] = labels_used(self.panel.snapshot)
+        return out
+
+
+class HumanLabelView(PreferenceView):
+    """Demos 'DPO: you are the human' and 'KTO: thumbs up, thumbs down': the policy's board on
+    top, the labelling panel below; the run learns from your labels only."""
+
+    labeller = "human"
+
+    def prepare(self):
+        super().prepare()
+        # episodes end at the target and are short: routes a person can compare at a glance
+        self.world = self.world.with_changes(target_terminal=True, horizon=8)
+        self.controller.set_world(self.world, keep_policy=False)
+        self.labelling = LabellingPanel(self.manager, self.controller, seed=0)
+        self.widgets.append(self.labelling.container)
+        self.labelling.show()
+
+    def layout(self, rect):
+        TrainingView.layout(self, rect)
+        m = self.main
+        top = int(m.height * BOARD_SHARE)
+        self.geo = draw_prefs.tile_boards(
+            pygame.Rect(m.x, m.y, m.width, top), 1, *self.world.shape, title=20
+        )[0]
+        below = pygame.Rect(m.x, m.y + top + 6, m.width, m.height - top - 6)
+        if LabellingPanel.side_cell(below, self.world) >= MIN_SIDE_CELL:
+            self.labelling.layout(below)
+        else:  # a narrow window: the pair on the policy's board, in two colours
+            head, foot = LabellingPanel.margins()
+            self.geo = draw_prefs.tile_boards(
+                pygame.Rect(m.x, m.y + head, m.width, m.height - head - foot),
+                1,
+                *self.world.shape,
+            )[0]
+            self.labelling.layout(m, shared=self.geo)
+
+    def handle_event(self, event) -> bool:
+        return super().handle_event(event) or self.labelling.handle_event(event)
+
+    def update(self, dt):
+        super().update(dt)
+        snap = self.panel.snapshot
+        pi = getattr(snap, "pi", None) if snap is not None else None
+        self.labelling.update(dt, self.world, pi, label_kind(self.controller.settings.algo))
+
+    def draw(self, surface):
+        title = t("π_θ (arrows) over β·log π/π_ref")
+        if self.labelling.shared is None:
+            self.draw_policy_board(surface, self.geo, title)
+        else:
+            self.draw_policy_board(surface, self.geo, "")
+        self.labelling.draw(surface)
+        TrainingView.draw(self, surface)
+
+    def hide(self):
+        super().hide()
+        self.labelling.hide()
+
+    def show(self):
+        super().show()
+        self.labelling.show()
+
+    def close(self):
+        self.widgets.remove(self.labelling.container)
+        self.labelling.close()
+        super().close()
+
+    def readout(self):
+        out = super().readout()
+        out["labelling"] = self.labelling.readout()
+        return out
+
+
+class ImplicitRewardView(PreferenceView):
+    """Demo 'The implicit reward': DPO on synthetic labels; beta*log pi/pi_ref (with the
+    policy's arrows) beside the world's reward r(s, a), cell by cell."""
+
+    def layout(self, rect):
+        TrainingView.layout(self, rect)
+        m = self.main
+        area = pygame.Rect(m.x, m.y, m.width, m.height - 64)
+        self.geos = reward_overlay.place(area, self.world, "dpo")
+        self.geo = self.geos[0]
+        self.text_y = max(g.rect.bottom for g in self.geos) + 10
+
+    def draw(self, surface):
+        tables = self.tables()
+        self.draw_policy_board(surface, self.geo, "")
+        reward_overlay.draw_title(surface, self.geo, "implicit", tables)
+        reward_geo = self.geos[1]
+        reward_overlay.draw_reward_board(surface, reward_geo, self.world, tables.reward, "reward")
+        reward_overlay.draw_title(surface, reward_geo, "reward", tables)
+        snap = self.panel.snapshot
+        lines = [t("green: more likely than under π_ref (or r > 0) · red: less likely (or r < 0)")]
+        if snap is not None:
+            used = labels_used(snap)
+            lines.append(
+                t(
+                    "update {u} · labels used: {n}",
+                    u=snap.update,
+                    n="-" if used is None else used,
+                )
+            )
+        x = self.main.x
+        for line in lines:
+            for part in style.wrap(line, 13, self.main.width)[:2]:
+                style.blit_text(surface, part, (x, self.text_y), 13, style.MUTED)
+                self.text_y += 17
+        self.text_y -= 17 * sum(len(style.wrap(li, 13, self.main.width)[:2]) for li in lines)
+        TrainingView.draw(self, surface)
+
+    def readout(self):
+        out = super().readout()
+        tables = self.tables()
+        out["implicit"] = None if tables.implicit is None else tables.implicit.tolist()
+        out["beta"] = tables.beta
+        return out
+
+
+class TwinController:
+    """Two TrainingControllers driven as one by a TrainingPanel: every command goes to both;
+    what the panel reads (status, snapshot, settings) comes from the first."""
+
+    def __init__(self, first: TrainingController, second: TrainingController):
+        self.first, self.second = first, second
+
+    def __getattr__(self, name):
+        return getattr(self.first, name)
+
+    def _both(self, name, *args, **kwargs):
+        getattr(self.second, name)(*args, **kwargs)
+        return getattr(self.first, name)(*args, **kwargs)
+
+    def run(self):
+        self._both("run")
+
+    def pause(self):
+        self._both("pause")
+
+    def step(self):
+        self._both("step")
+
+    def reset(self):
+        self._both("reset")
+
+    def set_delay(self, seconds):
+        self._both("set_delay", seconds)
+
+    def set_world(self, world, *, keep_policy):
+        self._both("set_world", world, keep_policy=keep_policy)
+
+    def configure(self, *, algo=None, seed=None, overrides=None, labeller=None):
+        # the second run keeps its own algorithm; seed and hyper-parameters go to both
+        self.second.configure(seed=seed, overrides=overrides, labeller=labeller)
+        self.first.configure(algo=algo, seed=seed, overrides=overrides, labeller=labeller)
+
+    def discard(self, timeout: float = 1.0):
+        self._both("discard", timeout)
+
+    def close(self, timeout: float = 0.5):
+        self._both("close", timeout)
+
+    def request_stop(self):
+        """Both asked to stop; the App waits on the first (the second is a daemon too)."""
+        self.second.request_stop()
+        return self.first.request_stop()
+
+
+class DpoVsRlhfView(PreferenceView):
+    """Demo 'DPO without a reward model vs the RLHF pipeline': dpo and rlhf trained at once on
+    the same kind of synthetic labels; DPO's implicit reward beside RLHF's r_phi; the labels
+    each has used, and when its greedy policy became optimal; the scripted human's counts."""
+
+    def __init__(self, demo, manager, factory=None, seed=0):
+        self.optimal_at: dict[str, int | None] = {"dpo": None, "rlhf": None}
+        super().__init__(demo, manager, factory, seed)
+
+    def prepare(self):
+        super().prepare()
+        settings = Settings(
+            algo="rlhf",
+            seed=self.controller.settings.seed,
+            overrides=dict(self.controller.settings.overrides),
+            stop_when_solved=False,
+        )
+        self.rlhf = TrainingController("gridworld", settings, self.factory)
+        self.rlhf.set_world(self.world, keep_policy=False)
+        self.controller = TwinController(self.controller, self.rlhf)
+
+    def layout(self, rect):
+        TrainingView.layout(self, rect)
+        m = self.main
+        area = pygame.Rect(m.x, m.y, m.width, int(m.height * 0.62))
+        self.geos = draw_prefs.tile_boards(area, 2, *self.world.shape, title=20, gap=16)
+        self.geo = self.geos[0]
+        self.table_rect = pygame.Rect(m.x, area.bottom + 8, m.width, m.bottom - area.bottom - 8)
+
+    def rlhf_snapshot(self):
+        return self.rlhf.latest()
+
+    def update(self, dt):
+        super().update(dt)
+        for algo, snap in (("dpo", self.panel.snapshot), ("rlhf", self.rlhf_snapshot())):
+            pi = getattr(snap, "pi", None) if snap is not None else None
+            if pi is None or np.shape(pi) != (self.world.n_states, N_ACTIONS):
+                self.optimal_at[algo] = None
+                continue
+            if self.optimal_at[algo] is None and is_optimal(self.world, pi):
+                self.optimal_at[algo] = labels_used(snap)
+
+    def draw(self, surface):
+        dpo_tables = self.tables()
+        rlhf_snap = self.rlhf_snapshot()
+        rlhf_pi = getattr(rlhf_snap, "pi", None) if rlhf_snap is not None else None
+        rlhf_tables = reward_overlay.reward_tables(
+            self.world, rlhf_pi, getattr(rlhf_snap, "preferences", None), "rlhf"
+        )
+        left, right = self.geos
+        self.draw_policy_board(surface, left, t("DPO: β·log π/π_ref, no reward model"))
+        reward_overlay.draw_reward_board(surface, right, self.world, rlhf_tables.r_phi, "r_phi")
+        if rlhf_pi is not None and np.shape(rlhf_pi) == (self.world.n_states, N_ACTIONS):
+            draw_grid.draw_policy(surface, right, self.world, rlhf_pi, reach=0.25)
+        style.blit_text(
+            surface,
+            style.wrap(t("RLHF: the reward model r_φ, then PPO on it"), 13, right.rect.width + 40)[
+                0
+            ],
+            (right.rect.x, right.rect.y - 20),
+            13,
+            style.TEXT,
+            bold=True,
+        )
+        del dpo_tables
+        self._draw_table(surface, rlhf_snap)
+        TrainingView.draw(self, surface)
+
+    def _draw_table(self, surface, rlhf_snap) -> None:
+        r = self.table_rect
+        panel_box(surface, r)
+        x, y = r.x + 8, r.y + 6
+        rows = []
+        for algo, snap in (("dpo", self.panel.snapshot), ("rlhf", rlhf_snap)):
+            used = labels_used(snap)
+            at = self.optimal_at[algo]
+            rows.append(
+                t(
+                    "{algo}: {n} labels used · optimal: {when}",
+                    algo=algo,
+                    n="-" if used is None else used,
+                    when=t("not yet") if at is None else t("after {n} labels", n=at),
+                )
+            )
+        style.blit_text(
+            surface, t("Live, synthetic labels (the higher return wins):"), (x, y), 13, bold=True
+        )
+        y += 19
+        y = style.blit_lines(surface, rows, (x, y), 13, style.TEXT, gap=4) + 4
+        for line in bench_lines(r.width - 16):
+            style.blit_text(surface, line, (x, y), 13, style.MUTED)
+            y += 17
+            if y > r.bottom - 16:
+                break
+
+    def close(self):
+        self.rlhf.close()
+        super().close()
+
+    def readout(self):
+        out = super().readout()
+        out["optimal_at"] = dict(self.optimal_at)
+        out["rlhf_labels_used"] = labels_used(self.rlhf_snapshot())
+        out["bench"] = load_bench()
+        return out
+
+
+def load_bench(path: Path = BENCH_FILE) -> dict | None:
+    """The scripted human's figures from bench/bench_preferences.py, or None if not measured."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def bench_lines(width: int) -> list[str]:
+    """The bench's answer in words: labels the scripted human needed per algorithm."""
+    data = load_bench()
+    head = t("The scripted human (prefers the route through s4), labels needed, median:")
+    if data is None or not isinstance(data.get("labels_to_route"), dict):
+        return [
+            *style.wrap(head, 13, width),
+            t("not measured yet: run python bench/bench_preferences.py"),
+        ]
+    figures = []
+    for algo, entry in data["labels_to_route"].items():
+        median = entry.get("median") if isinstance(entry, dict) else entry
+        figures.append(f"{algo} {median:g}" if isinstance(median, int | float) else f"{algo} -")
+    return [*style.wrap(head, 13, width), " · ".join(figures)]
+
+
+VIEWS: dict[str, type[DemoView]] = {
+    "dpo_human": HumanLabelView,
+    "kto_human": HumanLabelView,
+    "implicit_reward": ImplicitRewardView,
+    "dpo_vs_rlhf": DpoVsRlhfView,
+}
