@@ -70,6 +70,19 @@ def indirect_strings() -> list[str]:
     out += ["starting the workers", "writing compare.csv, summary.md and compare.png"]
     for d in DEMOS:
         out += [d.title, d.caption, button_text(d)]
+    out += preference_strings()
+    return out
+
+
+def preference_strings() -> list[str]:
+    """The labelling panel's buttons, the labeller and plot choices, the reward boards."""
+    from gridsim.app.panels import labelling, reward_overlay
+    from gridsim.app.panels import training as training_panel
+
+    out = [a for a, _ in training_panel.LABELLER_OPTIONS + training_panel.PLOT_OPTIONS]
+    for title, series, _ in training_panel.PLOT_SERIES.values():
+        out += [title] + [label for label, _ in series]
+    out += list(reward_overlay.BOARD_TITLES.values()) + list(labelling.BUTTON_TEXTS)
     return out
 
 
