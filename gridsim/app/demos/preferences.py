@@ -177,19 +177,13 @@ class ImplicitRewardView(PreferenceView):
         lines = [t("green: more likely than under π_ref (or r > 0) · red: less likely (or r < 0)")]
         if snap is not None:
             used = labels_used(snap)
-            lines.append(
-                t(
-                    "update {u} · labels used: {n}",
-                    u=snap.update,
-                    n="-" if used is None else used,
-                )
-            )
-        x = self.main.x
+            n = "-" if used is None else used
+            lines.append(t("update {u} · labels used: {n}", u=snap.update, n=n))
+        y = self.text_y
         for line in lines:
             for part in style.wrap(line, 13, self.main.width)[:2]:
-                style.blit_text(surface, part, (x, self.text_y), 13, style.MUTED)
-                self.text_y += 17
-        self.text_y -= 17 * sum(len(style.wrap(li, 13, self.main.width)[:2]) for li in lines)
+                style.blit_text(surface, part, (self.main.x, y), 13, style.MUTED)
+                y += 17
         TrainingView.draw(self, surface)
 
     def readout(self):
@@ -292,7 +286,6 @@ class DpoVsRlhfView(PreferenceView):
                 self.optimal_at[algo] = labels_used(snap)
 
     def draw(self, surface):
-        dpo_tables = self.tables()
         rlhf_snap = self.rlhf_snapshot()
         rlhf_pi = getattr(rlhf_snap, "pi", None) if rlhf_snap is not None else None
         rlhf_tables = reward_overlay.reward_tables(
@@ -313,7 +306,6 @@ class DpoVsRlhfView(PreferenceView):
             style.TEXT,
             bold=True,
         )
-        del dpo_tables
         self._draw_table(surface, rlhf_snap)
         TrainingView.draw(self, surface)
 

@@ -182,7 +182,7 @@ class GridworldScene(ColumnsScene):
         col.next_row(28)
         col.label("per action", 0, 80, object_id="#field_label")
         self.action_menu = col.dropdown(
-            list(ACTION_VALUE_OPTIONS), ACTION_VALUE_OPTIONS[0], 84, 110
+            list(ACTION_VALUE_OPTIONS), ACTION_VALUE_OPTIONS[0], 84, 150
         )
         self.action_menu.set_tooltip(
             "Q or advantage of each action, as coloured triangles; β·log π/π_ref: the reward "
