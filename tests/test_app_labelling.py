@@ -307,3 +307,14 @@ def test_cartpole_offers_only_the_synthetic_labeller(app):
     panel = app.scene.panel
     assert not panel.labeller.is_enabled
     assert "thousands of labels" in panel.labeller.tool_tip_text
+
+
+def test_a_start_on_a_terminal_target_offers_nothing_to_label(app, made):
+    scene, panel = label_with(app)
+    world = default_world().with_changes(target_terminal=True, start=8)
+    scene.set_world(world, keep_policy=True)
+    frames(app)
+    assert panel.item.empty and "start" in panel.note()
+    assert not panel.first_button.is_enabled
+    press(app, pygame.K_1)
+    assert sent(made) == ([], [])

@@ -124,7 +124,9 @@ class HumanLabelView(PreferenceView):
         super().update(dt)
         snap = self.panel.snapshot
         pi = getattr(snap, "pi", None) if snap is not None else None
-        self.labelling.update(dt, self.world, pi, label_kind(self.controller.settings.algo))
+        prefs = getattr(snap, "preferences", None) if snap is not None else None
+        kind = label_kind(self.controller.settings.algo)
+        self.labelling.update(dt, self.world, pi, kind, prefs)
 
     def draw(self, surface):
         title = t("π_θ (arrows) over β·log π/π_ref")

@@ -135,6 +135,7 @@ class LabellingPanel:
         self.item: LabelItem | None = None
         self.anim = Animation(1, STEPS_PER_SECOND, 1.0)
         self.hide_rewards = False
+        self.waiting = False  # the run waits for its first label
         self.skipped = 0
         self.message, self.message_color = "", style.MUTED
         self.rect = pygame.Rect(0, 0, 300, 300)
@@ -305,8 +306,12 @@ class LabellingPanel:
             b.enable() if enabled else b.disable()
 
     # --- per frame ---------------------------------------------------------------------
-    def update(self, dt: float, world: World, pi: np.ndarray | None, kind: str | None) -> None:
-        """Follow the scene: a new world or a new kind of label shows a new item."""
+    def update(
+        self, dt: float, world: World, pi: np.ndarray | None, kind: str | None, prefs=None
+    ) -> None:
+        """Follow the scene: a new world or a new kind of label shows a new item. ``prefs`` is
+        the run's latest ``preferences`` snapshot field (None before it has one)."""
+        self.waiting = bool(getattr(prefs, "waiting", False))
         if pi is None or np.shape(pi) != (world.n_states, N_ACTIONS):
             pi = uniform(world.n_states)
         self.pi = pi
@@ -541,7 +546,11 @@ class LabellingPanel:
         r = self.rect
         line = style.wrap(self.header(), 14, r.width, bold=True)[0]
         style.blit_text(surface, line, (r.x, r.y), 14, style.TEXT, bold=True)
-        style.blit_text(surface, self.counter(), (r.x, r.y + 20), 13, style.MUTED)
+        counter = self.counter()
+        if self.waiting:
+            counter += " · " + t("the run waits for your first label")
+        counter = style.wrap(counter, 13, r.width)[0]
+        style.blit_text(surface, counter, (r.x, r.y + 20), 13, style.MUTED)
         trajectories = self.item.trajectories[: 1 if self.kind == "single" else 2]
         if self.shared is None:
             for k, (geo, traj) in enumerate(zip(self.geos, trajectories, strict=False)):

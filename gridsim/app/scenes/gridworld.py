@@ -562,7 +562,8 @@ class GridworldScene(ColumnsScene):
         if shown:
             pi, _ = self._trained_policy()
             kind = label_kind(self.controller.settings.algo)
-            self.labelling.update(dt, self.world, pi, kind)
+            prefs = getattr(self.panel.snapshot, "preferences", None)
+            self.labelling.update(dt, self.world, pi, kind, prefs)
         focused = next((name for name, e in self.fields.items() if e.is_focused), None)
         if self._focused is not None and focused != self._focused:
             self._apply_field(self._focused)
