@@ -203,3 +203,25 @@ def test_the_non_optimal_marks_add_no_text_and_move_none(world):
     marked = paint.paint_board(geo, world, not_optimal=tuple(range(n)), **kwargs)
     assert [tuple(b) for b in marked.boxes] == [tuple(b) for b in plain.boxes]
     assert_apart(marked.boxes, geo.rect, "marked")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_text_overlaps_text_with_the_preference_views(app, lang):
+    """The implicit reward beside r(s,a) and r_phi (rlhf), and the labelling panel's pair on
+    boards of its own or on the board itself: all their text apart, inside the centre."""
+    app.set_language(lang)
+    scene = app.scenes["gridworld"]
+    for size, world, algo in itertools.product(WINDOWS, WORLDS, ("dpo", "rlhf")):
+        app.resize(size)
+        scene.panel.choose_algo(algo)
+        scene.panel.choose_labeller("human")
+        scene.preset(world=world, overlays=Overlays(True, False, "implicit"))
+        scene.update(0.0)
+        scene.labelling.anim.steps = 1e9  # the agents at the ends of their paths
+        scene.draw(app.screen)
+        where = f"{lang} {size} {world.shape} {algo}"
+        assert scene.labelling_shown and scene.reward_geos
+        assert_apart(scene.drawn_text, scene.center_rect, where)
+    scene.panel.choose_algo("reinforce")
+    scene.preset(overlays=Overlays())
+    app.set_language("en")

@@ -22,10 +22,10 @@ import pygame
 
 from gridsim.app.demos.training import GridTrainingView, TrainingView
 from gridsim.app.demos.view import DemoView, panel_box
-from gridsim.app.draw import grid as draw_grid
+from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import preferences as draw_prefs
 from gridsim.app.draw import style
-from gridsim.app.i18n import t
+from gridsim.app.i18n import language, t
 from gridsim.app.panels import reward_overlay
 from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
 from gridsim.app.trainer_link import Settings, TrainingController
@@ -55,6 +55,7 @@ class PreferenceView(GridTrainingView):
     def prepare(self):
         super().prepare()
         self.controller.settings.labeller = self.labeller
+        self.pictures = draw_board.PictureCache(6)
 
     def tables(self) -> reward_overlay.RewardTables:
         snap = self.panel.snapshot
@@ -63,18 +64,48 @@ class PreferenceView(GridTrainingView):
             self.world, self.policy(), prefs, self.controller.settings.algo
         )
 
-    def draw_policy_board(self, surface, geo, title: str) -> None:
-        """The world, beta*log pi/pi_ref as triangles, the policy's arrows, and a title."""
-        world = self.world
-        draw_grid.draw_fills(surface, geo, world)
-        implicit = self.tables().implicit
-        if implicit is not None:
-            draw_grid.draw_action_values(surface, geo, world, implicit, "implicit", centre=False)
-            draw_grid.draw_kind_frames(surface, geo, world)
-        draw_grid.draw_marks(surface, geo, world)
-        draw_grid.draw_policy(surface, geo, world, self.policy(), reach=0.25)
-        line = style.wrap(title, 13, max(geo.rect.width, 200), bold=True)[0]
-        style.blit_text(surface, line, (geo.rect.x, geo.rect.y - 20), 13, style.TEXT, bold=True)
+    def draw_policy_board(self, surface, geo, title: str, under=None) -> list:
+        """This run's arrows over its implicit reward beta*log pi/pi_ref (see draw_table_board)."""
+        return self.draw_table_board(
+            surface, geo, title, self.tables().implicit, self.policy(), under
+        )
+
+    def draw_table_board(self, surface, geo, title: str, table, pi=None, under=None) -> list:
+        """The world, ``table[S, A]`` as sign-coloured triangles (green > 0 > red), the arrows
+        of ``pi`` (if any), ``under(surface)`` drawn between the cells and the labels, and a
+        title above; the text rectangles drawn."""
+        key = (
+            self.world,
+            geo.cell,
+            geo.rows,
+            geo.cols,
+            draw_board.array_key(pi),
+            draw_board.array_key(table),
+            language(),
+        )
+        picture = self.pictures.get(
+            key,
+            lambda previous: draw_board.paint_board(
+                geo,
+                self.world,
+                pi=pi,
+                action_values=table,
+                action_centre=False,
+                previous=previous,
+            ),
+        )
+        surface.blit(picture.base, geo.rect.topleft)
+        if under is not None:
+            under(surface)
+        surface.blit(picture.text, geo.rect.topleft)
+        boxes = [box.move(geo.rect.topleft) for box in picture.boxes]
+        if title:
+            line = style.wrap(title, 13, geo.rect.width, bold=True)[0]
+            pos = (geo.rect.x, geo.rect.y - 1)
+            boxes.append(
+                style.blit_text(surface, line, pos, 13, style.TEXT, bold=True, anchor="bottomleft")
+            )
+        return boxes
 
     def readout(self):
         out = super().readout()
@@ -103,7 +134,7 @@ class HumanLabelView(PreferenceView):
         m = self.main
         top = int(m.height * BOARD_SHARE)
         self.geo = draw_prefs.tile_boards(
-            pygame.Rect(m.x, m.y, m.width, top), 1, *self.world.shape, title=20
+            pygame.Rect(m.x, m.y, m.width, top), 1, *self.world.shape, title=reward_overlay.TITLE
         )[0]
         below = pygame.Rect(m.x, m.y + top + 6, m.width, m.height - top - 6)
         if LabellingPanel.side_cell(below, self.world) >= MIN_SIDE_CELL:
@@ -129,12 +160,11 @@ class HumanLabelView(PreferenceView):
         self.labelling.update(dt, self.world, pi, kind, prefs)
 
     def draw(self, surface):
-        title = t("π_θ (arrows) over β·log π/π_ref")
-        if self.labelling.shared is None:
-            self.draw_policy_board(surface, self.geo, title)
-        else:
-            self.draw_policy_board(surface, self.geo, "")
-        self.labelling.draw(surface)
+        title = t("π_θ (arrows) over β·log π/π_ref") if self.labelling.shared is None else ""
+        self.drawn_text = self.draw_policy_board(
+            surface, self.geo, title, under=self.labelling.draw_under_text
+        )
+        self.drawn_text += self.labelling.draw(surface)
         TrainingView.draw(self, surface)
 
     def hide(self):
@@ -170,11 +200,12 @@ class ImplicitRewardView(PreferenceView):
 
     def draw(self, surface):
         tables = self.tables()
-        self.draw_policy_board(surface, self.geo, "")
-        reward_overlay.draw_title(surface, self.geo, "implicit", tables)
+        boxes = self.draw_policy_board(surface, self.geo, "")
+        boxes.append(reward_overlay.draw_title(surface, self.geo, "implicit", tables))
         reward_geo = self.geos[1]
-        reward_overlay.draw_reward_board(surface, reward_geo, self.world, tables.reward, "reward")
-        reward_overlay.draw_title(surface, reward_geo, "reward", tables)
+        boxes += self.draw_table_board(surface, reward_geo, "", tables.reward)
+        boxes.append(reward_overlay.draw_title(surface, reward_geo, "reward", tables))
+        self.drawn_text = boxes
         snap = self.panel.snapshot
         lines = [t("green: more likely than under π_ref (or r > 0) · red: less likely (or r < 0)")]
         if snap is not None:
@@ -270,7 +301,9 @@ class DpoVsRlhfView(PreferenceView):
         TrainingView.layout(self, rect)
         m = self.main
         area = pygame.Rect(m.x, m.y, m.width, int(m.height * 0.62))
-        self.geos = draw_prefs.tile_boards(area, 2, *self.world.shape, title=20, gap=16)
+        self.geos = draw_prefs.tile_boards(
+            area, 2, *self.world.shape, title=reward_overlay.TITLE, gap=16
+        )
         self.geo = self.geos[0]
         self.table_rect = pygame.Rect(m.x, area.bottom + 8, m.width, m.bottom - area.bottom - 8)
 
@@ -295,19 +328,10 @@ class DpoVsRlhfView(PreferenceView):
         )
         left, right = self.geos
         self.draw_policy_board(surface, left, t("DPO: β·log π/π_ref, no reward model"))
-        reward_overlay.draw_reward_board(surface, right, self.world, rlhf_tables.r_phi, "r_phi")
-        if rlhf_pi is not None and np.shape(rlhf_pi) == (self.world.n_states, N_ACTIONS):
-            draw_grid.draw_policy(surface, right, self.world, rlhf_pi, reach=0.25)
-        style.blit_text(
-            surface,
-            style.wrap(t("RLHF: the reward model r_φ, then PPO on it"), 13, right.rect.width + 40)[
-                0
-            ],
-            (right.rect.x, right.rect.y - 20),
-            13,
-            style.TEXT,
-            bold=True,
-        )
+        if rlhf_pi is None or np.shape(rlhf_pi) != (self.world.n_states, N_ACTIONS):
+            rlhf_pi = None
+        title = t("RLHF: the reward model r_φ, then PPO on it")
+        self.draw_table_board(surface, right, title, rlhf_tables.r_phi, rlhf_pi)
         self._draw_table(surface, rlhf_snap)
         TrainingView.draw(self, surface)
 

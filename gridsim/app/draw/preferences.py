@@ -11,9 +11,10 @@ import math
 
 import pygame
 
+from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
-from gridsim.trajectory import format_number
+from gridsim.app.draw.labels import draw_in_box, ink
 
 # The two trajectories of a pair: 1 (left) blue, 2 (right) orange; a single one (KTO) blue.
 FIRST = (40, 110, 220)
@@ -57,21 +58,13 @@ def path_width(geo: draw_grid.GridGeometry) -> int:
     return max(2, geo.cell // 22)
 
 
-def _edge_points(geo, a: int, b: int, shift: float):
-    """Start and end of the segment a -> b, moved ``shift`` pixels to its right, so that
-    b -> a (drawn to its own right) runs beside it instead of over it."""
-    (ax, ay), (bx, by) = geo.center(a), geo.center(b)
-    length = math.hypot(bx - ax, by - ay) or 1.0
-    px, py = -(by - ay) / length, (bx - ax) / length
-    return (ax + px * shift, ay + py * shift), (bx + px * shift, by + py * shift)
-
-
 def draw_directed_path(surface, geo: draw_grid.GridGeometry, traj, color) -> None:
-    """Every step of ``traj`` as a line with an arrowhead (each directed edge once), a
-    "stay" as a small loop; the start cell gets a dot in the path's colour."""
+    """Every step of ``traj`` in full ``color`` (a person compares whole routes, so no step
+    fades): each directed edge once, on its lane (``grid.step_line``: a -> b and b -> a run
+    side by side) with an arrowhead past its middle; a "stay" as a small loop; a dot on the
+    start cell."""
     states = [int(s) for s in traj.states]
     width = path_width(geo)
-    shift = width * 0.9
     head = max(5.0, geo.cell * 0.12)
     seen: set[tuple[int, int]] = set()
     for a, b in zip(states, states[1:], strict=False):
@@ -79,65 +72,42 @@ def draw_directed_path(surface, geo: draw_grid.GridGeometry, traj, color) -> Non
             continue
         seen.add((a, b))
         if a == b:
-            radius = max(4, geo.cell // 12)
-            pygame.draw.circle(surface, color, draw_grid.loop_center(geo, a), radius, width)
+            loop = draw_grid.loop_center(geo, a)
+            pygame.draw.circle(surface, color, loop, draw_grid.loop_radius(geo), width)
             continue
-        (x0, y0), (x1, y1) = _edge_points(geo, a, b, shift)
+        (x0, y0), (x1, y1) = draw_grid.step_line(geo, a, b)
         pygame.draw.line(surface, color, (x0, y0), (x1, y1), width)
-        # the arrowhead past the middle of the edge: the direction of travel
         dx, dy = x1 - x0, y1 - y0
         length = math.hypot(dx, dy) or 1.0
         ux, uy = dx / length, dy / length
         tip = (x0 + dx * 0.68, y0 + dy * 0.68)
         back = (tip[0] - ux * head, tip[1] - uy * head)
         half = head * 0.55
-        pygame.draw.polygon(
-            surface,
-            color,
-            [
-                tip,
-                (back[0] - uy * half, back[1] + ux * half),
-                (back[0] + uy * half, back[1] - ux * half),
-            ],
-        )
+        left = (back[0] - uy * half, back[1] + ux * half)
+        right = (back[0] + uy * half, back[1] - ux * half)
+        pygame.draw.polygon(surface, color, [tip, left, right])
     cx, cy = geo.center(states[0])
     pygame.draw.circle(surface, color, (cx, cy), max(3, geo.cell // 14))
 
 
-def reward_label(rewards: list[float]) -> str:
-    """'r=+1', 'r=+1 ×6', or 'r=-1 ×5, 0 ×2' for the steps taken along one edge."""
-    counts: dict[float, int] = {}
-    for r in rewards:
-        counts[r] = counts.get(r, 0) + 1
-    parts = []
-    for r, n in counts.items():
-        text = format_number(r)
-        text = text if text.startswith("-") or text == "0" else f"+{text}"
-        parts.append(text + (f" ×{n}" if n > 1 else ""))
-    return "r=" + ", ".join(parts)
-
-
-def draw_step_rewards(surface, geo: draw_grid.GridGeometry, traj, color) -> None:
-    """The rewards that are not 0, in a small box beside their edge (repeats counted): the
-    0s of ordinary steps would only hide the route."""
-    states = [int(s) for s in traj.states]
-    size = draw_grid.value_size(geo.cell)
-    labels: dict[tuple[int, int], list[float]] = {}
-    for k in range(len(traj)):
-        if traj.rewards[k] != 0:
-            labels.setdefault((states[k], states[k + 1]), []).append(float(traj.rewards[k]))
-    for (a, b), rewards in labels.items():
-        if a == b:
-            lx, ly = draw_grid.loop_center(geo, a)
-            pos = (lx, ly + max(4, geo.cell // 12) + size * 0.9)
-        else:
-            (x0, y0), (x1, y1) = _edge_points(geo, a, b, geo.cell * 0.16)
-            pos = (x0 + (x1 - x0) * 0.4, y0 + (y1 - y0) * 0.4)
-        image = style.text(reward_label(rewards)[2:], size, style.TEXT, True)
-        box = image.get_rect(center=(int(pos[0]), int(pos[1]))).inflate(6, 2)
-        pygame.draw.rect(surface, (255, 252, 238), box, border_radius=3)
+def draw_reward_tags(surface, tags, traj, color, offset=(0, 0)) -> list[pygame.Rect]:
+    """The reward tags (``draw.board.place_tags``: boxes clear of the board's labels) of the
+    edges whose rewards are not all 0, framed in the trajectory's colour: the 0s of ordinary
+    steps would only hide the route. The boxes drawn."""
+    drawn = []
+    for tag in tags:
+        rewards = [float(traj.rewards[k]) for k in tag.steps]
+        if not any(rewards):
+            continue
+        text = draw_board.reward_text(rewards)
+        area = ink(text, tag.size, True)
+        box = pygame.Rect(0, 0, area.w + 8, area.h + 4)
+        box.center = tag.box.move(offset).center
+        pygame.draw.rect(surface, style.REWARD_TAG, box, border_radius=3)
         pygame.draw.rect(surface, color, box, 1, border_radius=3)
-        surface.blit(image, image.get_rect(center=box.center))
+        draw_in_box(surface, text, tag.size, style.TEXT, True, box)
+        drawn.append(box)
+    return drawn
 
 
 def draw_agent(surface, geo: draw_grid.GridGeometry, traj, steps: float, color) -> None:
@@ -151,7 +121,7 @@ def draw_agent(surface, geo: draw_grid.GridGeometry, traj, steps: float, color) 
     ease = frac * frac * (3 - 2 * frac)
     if states[k] == states[min(k + 1, n)] and k < n:  # staying: round its little loop
         lx, ly = draw_grid.loop_center(geo, states[k])
-        radius = max(4, geo.cell // 12)
+        radius = draw_grid.loop_radius(geo)
         angle = -math.pi / 2 + 2 * math.pi * ease
         pos = (lx + radius * math.cos(angle), ly + radius * math.sin(angle))
     else:

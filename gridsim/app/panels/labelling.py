@@ -25,10 +25,11 @@ from pygame_gui.elements import UIButton, UICheckBox
 from pygame_gui.windows import UIFileDialog
 
 from gridsim.app.animation import Animation
+from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import preferences as draw_prefs
 from gridsim.app.draw import style
-from gridsim.app.i18n import t
+from gridsim.app.i18n import language, t
 from gridsim.preferences import (
     Judgement,
     Pair,
@@ -52,9 +53,10 @@ the other one of the pair is sampled from (1 - EXPLORE) pi + EXPLORE uniform, so
 still something to compare; the panel says so."""
 TRIES = 12
 STEPS_PER_SECOND = 4.0
-HEAD = 40  # header and counter
-CAPTION = 20  # above each board: its number and return
+HEAD = 44  # header and counter (Chinese lines are taller)
+CAPTION = 24  # above each board: its number and return (a Chinese line is 22 pixels)
 FOOT = 104  # below the boards: the label buttons, the file row, the message
+NOTE = 30  # between the boards and the buttons: a two-line note (see LabellingPanel.note)
 BUTTON_H = 30
 MIN_SIDE_CELL = 40
 """Below this many pixels per cell, two boards side by side are too small to read (a 10x10
@@ -142,6 +144,8 @@ class LabellingPanel:
         self.shared: draw_grid.GridGeometry | None = None
         self.geos: list[draw_grid.GridGeometry] = []
         self.thumbs: dict[bool, pygame.Rect] = {}
+        self._pictures = draw_board.PictureCache(4)  # the boards' cells and labels
+        self._tags: dict[int, tuple] = {}  # board -> (what it was placed for, its reward tags)
         self._dialog = None
         self._dialog_kind = ""
         self.visible = False
@@ -222,13 +226,14 @@ class LabellingPanel:
     @staticmethod
     def side_cell(rect: pygame.Rect, world: World) -> int:
         """The cell size two boards side by side would get in ``rect``."""
-        area = pygame.Rect(rect.x, rect.y + HEAD, (rect.width - 16) // 2, rect.height - HEAD - FOOT)
+        height = rect.height - HEAD - FOOT - NOTE
+        area = pygame.Rect(rect.x, rect.y + HEAD, (rect.width - 16) // 2, height)
         return draw_prefs.tile_boards(area, 1, *world.shape, title=CAPTION)[0].cell
 
     @staticmethod
     def margins() -> tuple[int, int]:
         """(above, below) the scene's board that the panel needs when it draws on that board."""
-        return HEAD + CAPTION, FOOT
+        return HEAD + CAPTION, FOOT + NOTE
 
     def layout(self, rect: pygame.Rect, shared: draw_grid.GridGeometry | None = None) -> None:
         """The panel in ``rect``: its own boards side by side, or, given ``shared`` (the
@@ -273,7 +278,7 @@ class LabellingPanel:
             self.geos = [self.shared]
             return
         r = self.rect
-        area = pygame.Rect(r.x, r.y + HEAD, r.width, r.height - HEAD - FOOT)
+        area = pygame.Rect(r.x, r.y + HEAD, r.width, r.height - HEAD - FOOT - NOTE)
         count = 1 if self.kind == "single" else 2
         # a pair always side by side (1 left, 2 right), whatever the grid's shape
         width = (area.width - 16 * (count - 1)) // count
@@ -540,68 +545,121 @@ class LabellingPanel:
             )
         return ""
 
-    def draw(self, surface: pygame.Surface) -> None:
-        if not self.visible or self.kind is None or self.item is None or not self.geos:
+    def draw_under_text(self, surface: pygame.Surface) -> None:
+        """Drawing the pair on the scene's board: the two paths, between the board's cells
+        and its labels (the scene calls this after the board's base, before its text), 1
+        shifted up-left and 2 down-right so that the steps they share run side by side."""
+        if not self._showing() or self.shared is None:
             return
+        geo = self.shared
+        d = max(2, geo.cell // 14)
+        for k, traj in enumerate(self._trajectories()):
+            self._draw_path(surface, self._moved(geo, -d if k == 0 else d), traj, COLORS[k])
+
+    def draw(self, surface: pygame.Surface) -> list[pygame.Rect]:
+        """Everything else the panel shows; the rectangles of all the text it drew."""
+        if not self._showing():
+            return []
         r = self.rect
+        boxes = []
         line = style.wrap(self.header(), 14, r.width, bold=True)[0]
-        style.blit_text(surface, line, (r.x, r.y), 14, style.TEXT, bold=True)
+        boxes.append(style.blit_text(surface, line, (r.x, r.y), 14, style.TEXT, bold=True))
         counter = self.counter()
         if self.waiting:
             counter += " · " + t("the run waits for your first label")
         counter = style.wrap(counter, 13, r.width)[0]
-        style.blit_text(surface, counter, (r.x, r.y + 20), 13, style.MUTED)
-        trajectories = self.item.trajectories[: 1 if self.kind == "single" else 2]
+        boxes.append(style.blit_text(surface, counter, (r.x, boxes[0].bottom), 13, style.MUTED))
+        trajectories = self._trajectories()
         if self.shared is None:
             for k, (geo, traj) in enumerate(zip(self.geos, trajectories, strict=False)):
-                self._draw_board(surface, geo, traj, COLORS[k])
-                self._draw_caption(surface, k, traj, (geo.rect.x, geo.rect.y - CAPTION + 2))
+                boxes += self._draw_board(surface, geo, traj, k)
         else:
-            self._draw_overlaid(surface, trajectories)
+            geo = self.shared
+            d = max(2, geo.cell // 14)
+            # the captions in the row reserved above the board area (see ``margins``)
+            x = r.x
+            width = (r.width - 24) // len(trajectories)
+            for k, traj in enumerate(trajectories):
+                moved = self._moved(geo, -d if k == 0 else d)
+                steps = min(self.anim.steps, len(traj))
+                draw_prefs.draw_agent(surface, moved, traj, steps, COLORS[k])
+                pos = (x, r.y + HEAD)
+                caption = self._draw_caption(surface, k, traj, pos, width)
+                boxes.append(caption)
+                x = caption.right + 24
         note = self.note()
         if note:
             lines = style.wrap(note, 12, r.width)[:2]
-            top = max(g.rect.bottom for g in self.geos) + 3
-            style.blit_lines(surface, lines, (r.x, top), 12, style.MUTED, gap=2)
+            y = max(g.rect.bottom for g in self.geos) + 3
+            for part in lines:
+                boxes.append(style.blit_text(surface, part, (r.x, y), 12, style.MUTED))
+                y += 14
         if self.kind == "single":
-            draw_prefs.draw_thumb(surface, self.thumbs[True].center, 20, True, draw_prefs.GOOD)
-            draw_prefs.draw_thumb(surface, self.thumbs[False].center, 20, False, draw_prefs.BAD)
+            draw_prefs.draw_thumb(surface, self.thumbs[True].center, 22, True, draw_prefs.GOOD)
+            draw_prefs.draw_thumb(surface, self.thumbs[False].center, 22, False, draw_prefs.BAD)
         if self.message:
-            lines = style.wrap(self.message, 12, r.width)[:1]
-            style.blit_lines(surface, lines, (r.x, self.message_y), 12, self.message_color)
+            line = style.wrap(self.message, 12, r.width)[0]
+            pos = (r.x, self.message_y)
+            boxes.append(style.blit_text(surface, line, pos, 12, self.message_color))
+        return boxes
 
-    def _draw_board(self, surface, geo, traj: Trajectory, color) -> None:
-        draw_grid.draw_fills(surface, geo, self.world)
-        draw_grid.draw_marks(surface, geo, self.world)
-        self._draw_path(surface, geo, traj, color)
+    def _column_width(self) -> int:
+        """The width each of the panel's own boards may use (its caption too)."""
+        count = 1 if self.kind == "single" else 2
+        return (self.rect.width - 16 * (count - 1)) // count
+
+    def _showing(self) -> bool:
+        return self.visible and self.kind is not None and self.item is not None and bool(self.geos)
+
+    def _trajectories(self) -> tuple[Trajectory, ...]:
+        return self.item.trajectories[: 1 if self.kind == "single" else 2]
+
+    @staticmethod
+    def _moved(geo, d: int) -> draw_grid.GridGeometry:
+        return draw_grid.GridGeometry(geo.x + d, geo.y + d, geo.cell, geo.rows, geo.cols)
+
+    def _draw_board(self, surface, geo, traj: Trajectory, k: int) -> list[pygame.Rect]:
+        """One of the panel's own boards: the world with its labels, the path, the reward tags
+        (unless hidden), the agent and the caption; the text rectangles drawn."""
+        key = (self.world, geo.cell, geo.rows, geo.cols, language())
+        picture = self._pictures.get(key, lambda previous: draw_board.paint_board(geo, self.world))
+        pos = geo.rect.topleft
+        surface.blit(picture.base, pos)
+        self._draw_path(surface, geo, traj, COLORS[k])
+        surface.blit(picture.text, pos)
+        boxes = [box.move(pos) for box in picture.boxes]
+        if not self.hide_rewards:
+            tag_key = (id(self.item), k, id(picture))
+            if self._tags.get(k, (None,))[0] != tag_key:
+                self._tags[k] = (tag_key, draw_board.place_tags(picture, traj))
+            boxes += draw_prefs.draw_reward_tags(surface, self._tags[k][1], traj, COLORS[k], pos)
+        draw_prefs.draw_agent(surface, geo, traj, min(self.anim.steps, len(traj)), COLORS[k])
+        pos = (geo.rect.x, geo.rect.y - 1)
+        column_right = self.rect.x + (k + 1) * self._column_width() + 16 * k
+        width = column_right - geo.rect.x
+        boxes.append(self._draw_caption(surface, k, traj, pos, width, "bottomleft"))
+        return boxes
 
     def _draw_path(self, surface, geo, traj: Trajectory, color) -> None:
         draw_prefs.draw_directed_path(surface, geo, traj, color)
-        if not self.hide_rewards and geo.cell >= MIN_SIDE_CELL:
-            draw_prefs.draw_step_rewards(surface, geo, traj, color)
-        draw_prefs.draw_agent(surface, geo, traj, min(self.anim.steps, len(traj)), color)
 
-    def _draw_overlaid(self, surface, trajectories) -> None:
-        """Both trajectories on the scene's board, 1 shifted up-left and 2 down-right so that
-        the steps they share run side by side."""
-        geo = self.shared
-        d = max(2, geo.cell // 14)
-        x = geo.rect.x
-        for k, traj in enumerate(trajectories):
-            shift = -d if k == 0 else d
-            moved = draw_grid.GridGeometry(geo.x + shift, geo.y + shift, geo.cell, *geo.shape)
-            self._draw_path(surface, moved, traj, COLORS[k])
-            x = self._draw_caption(surface, k, traj, (x, geo.rect.y - CAPTION + 2)).right + 24
-
-    def _draw_caption(self, surface, k: int, traj: Trajectory, pos) -> pygame.Rect:
-        """'trajectory 1  return = 0' in the trajectory's colour; its rect."""
-        if self.kind == "pair":
-            caption = t("trajectory {k}", k=k + 1)
-        else:
-            caption = t("trajectory from {s}", s=state_name(self.item.start))
-        if not self.hide_rewards:
-            caption += "  " + t("return = {r}", r=_number(traj.ret))
-        return style.blit_text(surface, caption, pos, 13, COLORS[k], bold=True)
+    def _draw_caption(
+        self, surface, k: int, traj: Trajectory, pos, width: int, anchor: str = "topleft"
+    ) -> pygame.Rect:
+        """'trajectory 1  return = 0' in the trajectory's colour, shortened to fit ``width``
+        pixels ('1  return = 0', then '1'); its rect."""
+        name = (
+            t("trajectory {k}", k=k + 1)
+            if self.kind == "pair"
+            else t("trajectory from {s}", s=state_name(self.item.start))
+        )
+        short = str(k + 1) if self.kind == "pair" else state_name(self.item.start)
+        ret = "" if self.hide_rewards else "  " + t("return = {r}", r=_number(traj.ret))
+        f = style.font(13, bold=True)
+        caption = next(
+            (c for c in (name + ret, short + ret, short) if f.size(c)[0] <= width), short
+        )
+        return style.blit_text(surface, caption, pos, 13, COLORS[k], bold=True, anchor=anchor)
 
     def readout(self) -> dict:
         """What the panel shows, as data (tests and --headless)."""

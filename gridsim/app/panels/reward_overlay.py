@@ -30,7 +30,7 @@ from gridsim.world import N_ACTIONS, World
 
 DEFAULT_BETA = 0.1
 """beta before a run has published its own (the issue's default for dpo, kto and rlhf)."""
-TITLE = 20  # caption height above each board
+TITLE = 24  # room for the caption above each board (a Chinese line is 22 pixels tall)
 
 
 def implicit_reward(pi: np.ndarray, pi_ref: np.ndarray, beta: float) -> np.ndarray:
@@ -94,28 +94,35 @@ def table_for(tables: RewardTables, key: str) -> np.ndarray | None:
     return {"implicit": tables.implicit, "reward": tables.reward, "r_phi": tables.r_phi}[key]
 
 
-def paint_reward_board(
-    geo: draw_grid.GridGeometry, world: World, table
-) -> draw_board.BoardPicture:
+def paint_reward_board(geo: draw_grid.GridGeometry, world: World, table) -> draw_board.BoardPicture:
     """One board: the world and the table's triangles (sign colours: green > 0 > red), with
     its numbers where cells are big enough (draw.board lays them out)."""
     return draw_board.paint_board(geo, world, action_values=table, action_centre=False)
 
 
-def draw_title(
-    surface, geo: draw_grid.GridGeometry, key: str, tables: RewardTables
-) -> pygame.Rect:
-    """The board's title just above it; the rectangle drawn."""
-    title = t(BOARD_TITLES[key])
-    if key == "implicit":
-        title = t("β·log π/π_ref (β = {b})", b=f"{tables.beta:g}")
+SHORT_TITLES = {"implicit": "β·log π/π_ref", "reward": "r(s,a)", "r_phi": "r_φ(s,a)"}
+
+
+def title_for(key: str, tables: RewardTables) -> str:
+    """A board's full title, in the current language."""
     if table_for(tables, key) is None:
-        title = t("{title}: needs dpo, kto or rlhf", title=title)
         if key == "r_phi":
-            title = t("r_φ(s,a): appears after rlhf's first update")
-    line = style.wrap(title, 13, geo.rect.width + 40, bold=True)[0]
-    pos = (geo.rect.x, geo.rect.y - TITLE + 2)
-    return style.blit_text(surface, line, pos, 13, style.TEXT, bold=True)
+            return t("r_φ(s,a): appears after rlhf's first update")
+        return t("{title}: needs dpo, kto or rlhf", title=t(BOARD_TITLES[key]))
+    if key == "implicit":
+        return t("β·log π/π_ref (β = {b})", b=f"{tables.beta:g}")
+    return t(BOARD_TITLES[key])
+
+
+def draw_title(surface, geo: draw_grid.GridGeometry, key: str, tables: RewardTables) -> pygame.Rect:
+    """The board's title just above it, no wider than the board (the short name when the
+    full title does not fit); the rectangle drawn."""
+    width = geo.rect.width
+    title = title_for(key, tables)
+    if style.font(13, bold=True).size(title)[0] > width:
+        title = style.wrap(SHORT_TITLES[key], 13, width, bold=True)[0]
+    pos = (geo.rect.x, geo.rect.y - 1)
+    return style.blit_text(surface, title, pos, 13, style.TEXT, bold=True, anchor="bottomleft")
 
 
 def hover_line(tables: RewardTables, s: int) -> str:

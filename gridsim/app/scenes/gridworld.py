@@ -610,6 +610,8 @@ class GridworldScene(ColumnsScene):
         surface.blit(board.base, pos)
         if traj is not None:
             draw_grid.draw_path(surface, self.geo, traj, self.anim.steps)
+        if self.labelling_shown:
+            self.labelling.draw_under_text(surface)  # the pair, when it is drawn on the board
         surface.blit(board.text, pos)
         self.drawn_text = [box.move(pos) for box in board.boxes]
         if self.reward_geos:
