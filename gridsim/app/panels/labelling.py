@@ -140,6 +140,7 @@ class LabellingPanel:
         self.waiting = False  # the run waits for its first label
         self.skipped = 0
         self.message, self.message_color = "", style.MUTED
+        self.message_rect: pygame.Rect | None = None  # where the message was drawn last
         self.rect = pygame.Rect(0, 0, 300, 300)
         self.shared: draw_grid.GridGeometry | None = None
         self.geos: list[draw_grid.GridGeometry] = []
@@ -597,10 +598,12 @@ class LabellingPanel:
         if self.kind == "single":
             draw_prefs.draw_thumb(surface, self.thumbs[True].center, 22, True, draw_prefs.GOOD)
             draw_prefs.draw_thumb(surface, self.thumbs[False].center, 22, False, draw_prefs.BAD)
+        self.message_rect = None
         if self.message:
             line = style.wrap(self.message, 12, r.width)[0]
             pos = (r.x, self.message_y)
-            boxes.append(style.blit_text(surface, line, pos, 12, self.message_color))
+            self.message_rect = style.blit_text(surface, line, pos, 12, self.message_color)
+            boxes.append(self.message_rect)
         return boxes
 
     def _column_width(self) -> int:

@@ -36,9 +36,9 @@ REFERENCE_LABELS = {"optimal": "optimal policy: {x}", "solved": "solved: {x}"}
 # what the plot can show for dpo / kto / rlhf: the returns, or TRL's preference metrics
 PLOT_OPTIONS = (
     ("plot: return", "return"),
-    ("β·r_θ: chosen, rejected", "rewards"),
+    ("β·rθ: chosen, rejected", "rewards"),
     ("accuracy", "accuracy"),
-    ("KL(π_θ‖π_ref)", "kl"),
+    ("KL(πθ‖πref)", "kl"),
     ("log π: chosen, rejected", "logps"),
     ("loss", "loss"),
     ("true return", "true_return"),

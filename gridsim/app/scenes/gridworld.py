@@ -185,7 +185,7 @@ class GridworldScene(ColumnsScene):
             list(ACTION_VALUE_OPTIONS), ACTION_VALUE_OPTIONS[0], 84, 150
         )
         self.action_menu.set_tooltip(
-            "Q or advantage of each action, as coloured triangles; β·log π/π_ref: the reward "
+            "Q or advantage of each action, as coloured triangles; β·log π/πref: the reward "
             "a dpo, kto or rlhf policy implies, beside the world's r(s,a)"
         )
         col.next_row(34)
@@ -248,6 +248,13 @@ class GridworldScene(ColumnsScene):
     def hide(self) -> None:
         super().hide()
         self.labelling.hide()
+
+    def keep_clear(self) -> list[pygame.Rect]:
+        """Also the labelling panel's message (a label file's error, under its buttons)."""
+        rects = super().keep_clear()
+        if self.labelling_shown and self.labelling.message_rect is not None:
+            rects.append(self.labelling.message_rect)
+        return rects
 
     def _layout_key(self):
         """What the centre's arrangement depends on besides the window size."""
