@@ -16,19 +16,20 @@ from the latest snapshot's pi(a|s), so what you judge is what the policy does no
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pygame
 import pygame_gui
 from pygame_gui.core import UIContainer
 from pygame_gui.elements import UIButton, UICheckBox
-from pygame_gui.windows import UIFileDialog
 
 from gridsim.app.animation import Animation
 from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import preferences as draw_prefs
 from gridsim.app.draw import style
+from gridsim.app.file_dialog import LayoutFileDialog
 from gridsim.app.i18n import language, t
 from gridsim.preferences import (
     Judgement,
@@ -52,6 +53,7 @@ EXPLORE = 0.3
 the other one of the pair is sampled from (1 - EXPLORE) pi + EXPLORE uniform, so there is
 still something to compare; the panel says so."""
 TRIES = 12
+LABEL_SUFFIXES = {".jsonl"}
 STEPS_PER_SECOND = 4.0
 HEAD = 44  # header and counter (Chinese lines are taller)
 CAPTION = 24  # above each board: its number and return (a Chinese line is 22 pixels)
@@ -149,6 +151,7 @@ class LabellingPanel:
         self._tags: dict[int, tuple] = {}  # board -> (what it was placed for, its reward tags)
         self._dialog = None
         self._dialog_kind = ""
+        self._dialog_folder: Path | None = None
         self.visible = False
         self.container = UIContainer(pygame.Rect(0, 0, 300, 300), manager)
         c = self.container
@@ -405,6 +408,7 @@ class LabellingPanel:
                 return True
         if et == pygame_gui.UI_FILE_DIALOG_PATH_PICKED and event.ui_element is self._dialog:
             kind, self._dialog = self._dialog_kind, None
+            self._dialog_folder = Path(event.text).parent
             self.open_labels(event.text) if kind == "open" else self.save_labels(event.text)
             return True
         if et == pygame_gui.UI_WINDOW_CLOSE and event.ui_element is self._dialog:
@@ -454,20 +458,24 @@ class LabellingPanel:
 
     # --- files -----------------------------------------------------------------------------
     def _open_dialog(self, kind: str) -> None:
+        """The app's modal file dialog, for ``*.jsonl`` label files, in the folder last used
+        (else the current one)."""
         if self._dialog is not None:
             self._dialog.kill()
         w, h = self.manager.window_resolution
-        rect = pygame.Rect(0, 0, min(520, w - 40), min(420, h - 80))
+        rect = pygame.Rect(0, 0, min(640, w - 40), min(500, h - 80))
         rect.center = (w // 2, h // 2)
         name = "my_pairs.jsonl" if self.kind == "pair" else "my_verdicts.jsonl"
-        start = os.path.join(os.getcwd(), name if kind == "save" else "")
-        self._dialog = UIFileDialog(
+        folder = self._dialog_folder or Path.cwd()
+        self._dialog = LayoutFileDialog(
             rect,
             self.manager,
-            window_title=t("Open labels") if kind == "open" else t("Save the labels as"),
-            initial_file_path=start,
-            allow_existing_files_only=kind == "open",
-            allowed_suffixes={".jsonl", ".json"},
+            title=t("Open labels (*.jsonl)")
+            if kind == "open"
+            else t("Save the labels as (*.jsonl)"),
+            start=folder / name if kind == "save" else folder,
+            save=kind == "save",
+            suffixes=LABEL_SUFFIXES,
         )
         self._dialog_kind = kind
 
