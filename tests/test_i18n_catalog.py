@@ -83,6 +83,7 @@ def preference_strings() -> list[str]:
     for title, series, _ in training_panel.PLOT_SERIES.values():
         out += [title] + [label for label, _ in series]
     out += list(reward_overlay.BOARD_TITLES.values()) + list(labelling.BUTTON_TEXTS)
+    out.append(training_panel.RLHF_REWARDS_TITLE)
     return out
 
 

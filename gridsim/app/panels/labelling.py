@@ -48,7 +48,7 @@ SINGLE_ALGOS = ("kto",)
 MAX_STEPS = 60
 """Longest trajectory offered for labelling (the world's horizon, if shorter): a person
 cannot compare two scribbles of hundreds of steps."""
-EXPLORE = 0.3
+EXPLORE = 0.2
 """When the policy gives the same trajectory again and again (it has nearly converged),
 the other one of the pair is sampled from (1 - EXPLORE) pi + EXPLORE uniform, so there is
 still something to compare; the panel says so."""
@@ -537,6 +537,12 @@ class LabellingPanel:
             )
         return t("labels: {n} · skipped: {k}", n=len(self.pairs), k=self.skipped)
 
+    def counter_line(self) -> str:
+        """The counter, and whether the run waits for a first label."""
+        if self.waiting:
+            return self.counter() + " · " + t("the run waits for your first label")
+        return self.counter()
+
     def note(self) -> str:
         """Why the buttons are off, or how the pair was made."""
         item = self.item
@@ -573,10 +579,7 @@ class LabellingPanel:
         boxes = []
         line = style.wrap(self.header(), 14, r.width, bold=True)[0]
         boxes.append(style.blit_text(surface, line, (r.x, r.y), 14, style.TEXT, bold=True))
-        counter = self.counter()
-        if self.waiting:
-            counter += " · " + t("the run waits for your first label")
-        counter = style.wrap(counter, 13, r.width)[0]
+        counter = style.wrap(self.counter_line(), 13, r.width)[0]
         boxes.append(style.blit_text(surface, counter, (r.x, boxes[0].bottom), 13, style.MUTED))
         trajectories = self._trajectories()
         if self.shared is None:

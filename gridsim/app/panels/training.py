@@ -63,6 +63,7 @@ PLOT_SERIES = {
     "loss": ("preference loss per update", (("loss", "loss"),), None),
     "true_return": ("the policy's true return", (("true return", "true_return"),), None),
 }
+RLHF_REWARDS_TITLE = "Σ_t γ^t r_φ(s_t,a_t), mean per update"
 PLOT_MENU_WIDTH = 150
 
 
@@ -477,6 +478,8 @@ class TrainingPanel:
 
     def _draw_preference_plot(self, kind: str, prefs, updates: int) -> None:
         title, names, reference = PLOT_SERIES[kind]
+        if kind == "rewards" and prefs.algo == "rlhf":
+            title = RLHF_REWARDS_TITLE  # rlhf's rewards are its reward model's returns
         series = [(t(label), prefs.series(name)) for label, name in names]
         draw_series_plot(
             self._plot_surface,

@@ -773,9 +773,7 @@ class GridworldScene(ColumnsScene):
             y += 19
         s = self.hover
         pi, key, source = self.shown_policy()
-        if s is not None and s < self.world.n_states and self.reward_geos:
-            line = f"{state_name(s)}: " + reward_overlay.hover_line(self.reward_tables(), s)
-        elif s is not None and s < self.world.n_states:
+        if s is not None and s < self.world.n_states:
             line = self.cell_readout(s)
         else:
             line = {
@@ -788,7 +786,10 @@ class GridworldScene(ColumnsScene):
 
     def cell_readout(self, s: int) -> str:
         """The hint line for a hovered cell: V^π and either pi(.|s) or, with an action-value
-        overlay on, each action's value (the numbers a small cell has no room for)."""
+        overlay on, each action's value (the numbers a small cell has no room for); with the
+        implicit reward, its values beside r(s,a) (and r_phi) for the cell."""
+        if self.reward_geos:
+            return f"{state_name(s)}: " + reward_overlay.hover_line(self.reward_tables(), s)
         pi, key, _ = self.shown_policy()
         values = self.exact.policy(self.world, key, pi)
         v = draw_grid.short_number(values.v[s], 3)
