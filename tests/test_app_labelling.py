@@ -2,6 +2,7 @@
 Y / N, clicks), its counter, its label files, and what reaches the trainer (the fake one)."""
 
 import json
+import time
 
 import numpy as np
 import pygame
@@ -11,6 +12,7 @@ import pytest
 from gridsim.app.app import App
 from gridsim.app.draw import style
 from gridsim.app.panels.labelling import EXPLORE, sample_item
+from gridsim.app.scenes.gridworld import Overlays
 from gridsim.app.testing import fake_factory
 from gridsim.preferences import Judgement, Pair, write_pairs
 from gridsim.world import World, default_world
@@ -318,3 +320,146 @@ def test_a_start_on_a_terminal_target_offers_nothing_to_label(app, made):
     assert not panel.first_button.is_enabled
     press(app, pygame.K_1)
     assert sent(made) == ([], [])
+
+
+# --- what the run publishes: the implicit reward, the waiting, the metric plots -----------
+
+
+def test_the_overlay_is_beta_log_pi_over_pi_ref_exactly(app, made):
+    """The fake run's reference is not uniform, so this is not log(5 pi) by accident."""
+    scene = app.scene
+    scene.panel.choose_algo("rlhf")
+    scene.preset(overlays=Overlays(action_values="implicit"))
+    scene.controller.run()
+    frames(app, 5)
+    snap = scene.panel.snapshot
+    prefs = snap.preferences
+    assert not np.allclose(prefs.pi_ref, 0.2)
+    expected = prefs.beta * (np.log(snap.pi) - np.log(prefs.pi_ref))
+    tables = scene.reward_tables()
+    assert np.array_equal(tables.implicit, expected)
+    assert np.array_equal(tables.r_phi, prefs.reward_model)  # rlhf: its reward model beside
+    assert [key for key, _ in scene.reward_geos] == ["implicit", "reward", "r_phi"]
+    s4 = scene.reward_geos[0][1].center(3)
+    pygame.event.post(
+        pygame.event.Event(
+            pygame.MOUSEMOTION, pos=(int(s4[0]), int(s4[1])), rel=(0, 0), buttons=(0, 0, 0)
+        )
+    )
+    frames(app)
+    assert scene.hover == 3 and "r_φ" in scene.cell_readout(3)
+
+
+def test_a_human_run_waits_for_the_first_label_and_says_so(app, made):
+    scene, panel = label_with(app)
+    scene.controller.run()
+    frames(app, 4)
+    assert made[-1].update == 0 and panel.waiting
+    assert "waits for your first label" in panel.counter_line()
+    press(app, pygame.K_1)
+    frames(app, 3)
+    assert made[-1].update > 0 and not panel.waiting
+
+
+def test_the_plot_switches_to_the_preference_metrics(app, made):
+    scene = app.scene
+    scene.panel.choose_algo("dpo")
+    scene.controller.run()
+    frames(app, 4)
+    menu = scene.panel.plot_menu
+    assert menu.visible
+    option = next(o for o in menu.options_list if o[1] == "rewards")
+    pygame.event.post(
+        pygame.event.Event(
+            pygame_gui.UI_DROP_DOWN_MENU_CHANGED,
+            ui_element=menu,
+            text=option[0],
+            selected_option_id="rewards",
+        )
+    )
+    frames(app, 3)
+    assert scene.panel.plot_kind == "rewards"
+    scene.panel.choose_algo("ppo")
+    frames(app, 2)
+    assert not menu.visible  # no preference metrics: the returns, and no menu
+
+
+# --- the scripted human, against the real trainer (a child process) -------------------------
+
+
+def greedy_route(world, pi) -> list[int]:
+    """The states the greedy policy visits from the start, up to the horizon."""
+    from gridsim.trajectory import follow_actions
+
+    s, actions = world.start, []
+    for _ in range(world.horizon):
+        a = int(np.argmax(pi[s]))
+        actions.append(a)
+        s = int(follow_actions(world, s, [a]).states[-1])
+    return [int(x) for x in follow_actions(world, world.start, actions).states]
+
+
+def reference_through_s2(world, folder) -> str:
+    """An agent file whose policy takes the tutorial's route s1 -> s2 -> s5 -> s8 -> s9 with
+    probability 0.9 per step (the route a PPO-trained agent often settles on; training one
+    takes far longer than this test should): the issue's "SFT model" to start from."""
+    import torch
+
+    from agents.checkpoint import save_agent
+    from agents.learner import Run
+    from gridsim.demos import TUTORIAL_ACTIONS
+
+    run = Run("gridworld", "ppo", world=world, seed=0)
+    probs = np.full((world.n_states, 5), 0.1 / 4)
+    probs[np.arange(world.n_states), list(TUTORIAL_ACTIONS)] = 0.9
+    with torch.no_grad():
+        run.agent.modules()["policy"].logits.copy_(torch.from_numpy(np.log(probs)))
+    path = folder / "through_s2.pt"
+    save_agent(run, path)
+    return str(path)
+
+
+def test_the_scripted_human_teaches_dpo_the_route_through_s4(tmp_path):
+    """A person who prefers the route through s4 (and otherwise the higher return) labels the
+    pairs the real panel shows, with the keys, starting from a reference that goes through s2
+    (``reference_through_s2``); the real trainer (a child process) learns from the labels
+    until the greedy route from s1 passes s4 and its value is optimal."""
+    from gridsim.preferences import RouteLabeller
+    from gridsim.solvers import deterministic_policy, optimal_values, policy_value
+
+    human = RouteLabeller(via=3)
+    keys = {1: pygame.K_1, 2: pygame.K_2, 0: pygame.K_0}
+    app = App(lang="en", remember=False)  # the real ProcessTrainer
+    try:
+        scene, panel = label_with(app)
+        world = scene.world
+        scene.controller.settings.overrides["ref"] = reference_through_s2(world, tmp_path)
+        v_star = optimal_values(world)[0][world.start]
+        taught, labels = False, 0
+        deadline = time.monotonic() + 120
+        while not taught and labels < 60 and time.monotonic() < deadline:
+            a, b = panel.item.trajectories
+            verdict = human.compare(world, a, b)
+            press(app, keys[verdict])
+            labels += verdict != 0
+            for _ in range(6):  # a few frames: the trainer learns from the labels so far
+                app.frame()
+            snap = scene.panel.snapshot
+            if snap is not None and snap.pi is not None and snap.preferences.pairs == labels:
+                greedy = deterministic_policy(np.argmax(snap.pi, axis=1))
+                value = policy_value(world, greedy)[world.start]
+                taught = 3 in greedy_route(world, snap.pi) and abs(value - v_star) < 1e-6
+        snap = scene.panel.snapshot
+        assert snap.status == "running" and not scene.controller.error, snap.message
+        assert taught, f"not taught after {labels} labels: {greedy_route(world, snap.pi)}"
+        print(f"taught the route through s4 with {labels} labels")
+        assert len(scene.controller.pairs) == labels
+        # the implicit-reward overlay shows exactly beta * log(pi / pi_ref) of this run
+        scene.preset(overlays=Overlays(action_values="implicit"))
+        frames(app)
+        prefs = scene.panel.snapshot.preferences
+        pi = scene.panel.snapshot.pi
+        expected = prefs.beta * (np.log(pi) - np.log(prefs.pi_ref))
+        assert np.array_equal(scene.reward_tables().implicit, expected)
+    finally:
+        app.close()

@@ -19,10 +19,14 @@ import numpy as np
 from agents.agent_file import AgentFileReport
 from agents.history import ReturnHistory
 from agents.policy_history import PolicyHistory
+from agents.preference_view import MetricHistory as PreferenceHistory
+from agents.preference_view import PreferenceView
+from agents.registry import PREFERENCE_ALGORITHMS
 from agents.trainer import Snapshot
 from gridsim.layout import world_from_dict, world_to_dict
 from gridsim.progress import ProgressTracker
-from gridsim.solvers import optimal_values
+from gridsim.solvers import optimal_values, policy_value
+from gridsim.tables import build_tables
 from gridsim.trajectory import sample_trajectory
 from gridsim.world import N_ACTIONS, World, default_world
 
@@ -66,6 +70,14 @@ class FakeTrainer:
         self.policies = PolicyHistory()
         self.recent: deque[float] = deque(maxlen=1000)
         self.logits = np.zeros((self.world.n_states, N_ACTIONS))
+        self.pi_ref: np.ndarray | None = None
+        if self.prefers and self.env == "gridworld":
+            # a reference that is not uniform, so beta*log(pi/pi_ref) is not just log(5 pi)
+            ref_logits = self.rng.normal(0.0, 0.5, self.logits.shape)
+            self.logits = ref_logits.copy()
+            self.pi_ref = self._pi()
+            self.pi_ref.setflags(write=False)
+        self.pref_history = PreferenceHistory()
         hidden = 8
         self.weights = (
             self.rng.normal(0, 0.1, (hidden, 4)),
@@ -167,9 +179,25 @@ class FakeTrainer:
         self.report = AgentFileReport(token, "open", True, str(path), f"opened {name}", self.env)
 
     # --- the published state ------------------------------------------------------
+    @property
+    def prefers(self) -> bool:
+        """dpo, kto or rlhf: the run publishes a ``preferences`` field."""
+        return self.algo in PREFERENCE_ALGORITHMS
+
+    @property
+    def waiting(self) -> bool:
+        """A "human" preference run with no labels waits, as the Trainer does."""
+        human = self.overrides.get("labeller") == "human"
+        return self.prefers and human and not (self.pairs or self.judgements)
+
     def _update(self) -> None:
         if self.status == "failed":
             return
+        if self.waiting:
+            self.message = "waiting for labels (none given yet)"
+            return
+        if self.message.startswith("waiting for labels"):
+            self.message = ""
         self.update += 1
         if self.fail_at is not None and self.update >= self.fail_at:
             self.status, self.message = "failed", "policy loss is nan (try a smaller lr)"
@@ -180,6 +208,8 @@ class FakeTrainer:
             reached = np.flatnonzero(self._distance_to_target() < self.update)
             self.logits[reached, best[reached]] += 0.4
             self._record(float(self.rng.normal(self.update * 0.5, 1.0)))
+            if self.prefers:
+                self._record_preferences()
         else:
             self.weights = tuple(w + self.rng.normal(0, 0.01, w.shape) for w in self.weights)
             self._record(min(500.0, 20.0 + 5 * self.update))
@@ -196,6 +226,45 @@ class FakeTrainer:
         self.recent.append(mean_return)
         arrays = (self._pi(),) if self.env == "gridworld" else self.weights
         self.policies.append(self.update, arrays)
+
+    def _record_preferences(self) -> None:
+        """Made-up but plausible TRL metrics: the margin grows, both log-probs fall."""
+        u = self.update
+        v = policy_value(self.world, self._pi())[self.world.start]
+        self.pref_history.append(
+            {
+                "loss": 0.69 / (1 + 0.1 * u),
+                "rewards/chosen": 0.02 * u,
+                "rewards/rejected": -0.05 * u,
+                "rewards/margins": 0.07 * u,
+                "rewards/accuracies": min(1.0, 0.5 + 0.05 * u),
+                "kl": 0.1 * u,
+                "logps/chosen": -20.0 - 0.1 * u,
+                "logps/rejected": -20.0 - 0.3 * u,
+                "true_return": float(v),
+            }
+        )
+
+    def _preference_view(self) -> PreferenceView | None:
+        if not self.prefers or self.env != "gridworld":
+            return None
+        reward_model = None
+        if self.algo == "rlhf":  # a stand-in r_phi that grows towards r(s, a)
+            reward_model = build_tables(self.world).reward * (1 - 0.9**self.update)
+            reward_model.setflags(write=False)
+        return PreferenceView(
+            algo=self.algo,
+            labeller=self.overrides.get("labeller", "synthetic"),
+            pairs=len(self.pairs),
+            judgements=len(self.judgements),
+            waiting=self.waiting,
+            beta=0.1,
+            metrics=self.pref_history.last(),
+            history=self.pref_history.values(),
+            history_stride=self.pref_history.stride,
+            pi_ref=self.pi_ref,
+            reward_model=reward_model,
+        )
 
     def _pi(self) -> np.ndarray:
         z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
@@ -237,6 +306,7 @@ class FakeTrainer:
             progress=progress,
             timeline=self.policies.timeline(self.shown),
             agent_file=self.report,
+            preferences=self._preference_view(),
         )
 
 
