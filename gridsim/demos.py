@@ -213,8 +213,10 @@ DEMOS += (
         "13",
         5,
         "The implicit reward",
-        "DPO fits no reward model, yet its policy is one: r̂(s, a) = β·log π_θ(a|s)/π_ref(a|s).\n"
-        "Left: r̂ per action (green: likelier than under π_ref, red: less likely); right: r(s, a).\n"
+        "DPO fits no reward model, yet its policy is one: the implicit reward "
+        "β·log π_θ(a|s)/π_ref(a|s).\n"
+        "Left: it per action (green: likelier than under π_ref, red: less likely); right: "
+        "r(s, a).\n"
         "The labels fix only sums along whole trajectories from one start, so cell by cell the two "
         "differ.",
         "implicit_reward",

@@ -213,3 +213,17 @@ def test_demo_logs_name_states_and_actions_never_0_based_indices(scene, manager,
     assert not re.search(r"\(\d+(, \d+)*\)", printed), printed  # no (0, 1, 2) tuples
     assert re.search(r"\bs\d+\b", printed)
     assert not re.search(r"\d\.\d{7,}", printed)  # no 7.290000000000003
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_caption_fits_its_four_lines_in_a_1024_window(manager, lang):
+    """The caption box shows 4 lines: no demo's caption may lose its end in a small window."""
+    small = DemosScene(manager, (1024, 700), factory=fake_factory())
+    try:
+        language.set_language(lang, manager, remember=False)
+        for demo in DEMOS:
+            small.demo = demo
+            assert len(small.caption_lines()) <= 4, (lang, demo.number, small.caption_lines())
+    finally:
+        language.set_language("en", manager, remember=False)
+        small.close()

@@ -300,7 +300,7 @@ class DpoVsRlhfView(PreferenceView):
     def layout(self, rect):
         TrainingView.layout(self, rect)
         m = self.main
-        area = pygame.Rect(m.x, m.y, m.width, int(m.height * 0.62))
+        area = pygame.Rect(m.x, m.y, m.width, int(m.height * 0.7))
         self.geos = draw_prefs.tile_boards(
             area, 2, *self.world.shape, title=reward_overlay.TITLE, gap=16
         )
