@@ -11,7 +11,7 @@ import pytest
 
 from gridsim.app.app import App
 from gridsim.app.draw import style
-from gridsim.app.panels.labelling import EXPLORE, sample_item
+from gridsim.labelling import EXPLORE, sample_item
 from gridsim.app.scenes.gridworld import Overlays
 from gridsim.app.testing import fake_factory
 from gridsim.preferences import Judgement, Pair, write_pairs

@@ -9,8 +9,8 @@ Every label goes to the trainer at once (``TrainingController.add_preferences``)
 trains on all labels given so far; Open... / Save... read and write them as JSON Lines
 with TRL's field names (``gridsim.preferences``).
 
-Trajectories are sampled here, in the UI process, with numpy (``gridsim.trajectory``)
-from the latest snapshot's pi(a|s), so what you judge is what the policy does now.
+Trajectories are sampled in the UI process, with numpy (``gridsim.labelling``), from the
+latest snapshot's pi(a|s), so what you judge is what the policy does now.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from gridsim.app.draw import preferences as draw_prefs
 from gridsim.app.draw import style
 from gridsim.app.file_dialog import LayoutFileDialog
 from gridsim.app.i18n import language, t
+from gridsim.labelling import EXPLORE, LabelItem, sample_item, uniform
 from gridsim.preferences import (
     Judgement,
     Pair,
@@ -40,19 +41,11 @@ from gridsim.preferences import (
     write_judgements,
     write_pairs,
 )
-from gridsim.trajectory import Trajectory, sample_trajectory
+from gridsim.trajectory import Trajectory
 from gridsim.world import N_ACTIONS, World, state_name
 
 PAIR_ALGOS = ("dpo", "rlhf")
 SINGLE_ALGOS = ("kto",)
-MAX_STEPS = 60
-"""Longest trajectory offered for labelling (the world's horizon, if shorter): a person
-cannot compare two scribbles of hundreds of steps."""
-EXPLORE = 0.2
-"""When the policy gives the same trajectory again and again (it has nearly converged),
-the other one of the pair is sampled from (1 - EXPLORE) pi + EXPLORE uniform, so there is
-still something to compare; the panel says so."""
-TRIES = 12
 LABEL_SUFFIXES = {".jsonl"}
 STEPS_PER_SECOND = 4.0
 HEAD = 44  # header and counter (Chinese lines are taller)
@@ -78,51 +71,6 @@ def label_kind(algo: str) -> str | None:
     if algo in SINGLE_ALGOS:
         return "single"
     return None
-
-
-def uniform(n_states: int) -> np.ndarray:
-    return np.full((n_states, N_ACTIONS), 1.0 / N_ACTIONS)
-
-
-class LabelItem:
-    """What is shown for labelling: one or two trajectories from ``start``; ``explored``
-    when one of a pair came from the exploring mix (see EXPLORE)."""
-
-    def __init__(self, start: int, trajectories: tuple[Trajectory, ...], explored: bool = False):
-        self.start = start
-        self.trajectories = trajectories
-        self.explored = explored
-
-    @property
-    def same(self) -> bool:
-        """Both trajectories of a pair take the very same actions (nothing to prefer)."""
-        a = self.trajectories
-        return len(a) == 2 and tuple(a[0].actions) == tuple(a[1].actions)
-
-    @property
-    def empty(self) -> bool:
-        """The start is a terminal target: the trajectories have no steps to judge."""
-        return len(self.trajectories[0]) == 0
-
-
-def sample_item(world: World, pi: np.ndarray, kind: str, rng) -> LabelItem:
-    """A pair (or, for 'single', one trajectory) of pi from the world's start cell."""
-    start = world.start
-    horizon = min(world.horizon, MAX_STEPS)
-    first = sample_trajectory(world, pi, start, horizon, rng)
-    if kind == "single" or len(first) == 0:
-        return LabelItem(start, (first,) if kind == "single" else (first, first))
-    for _ in range(TRIES):
-        second = sample_trajectory(world, pi, start, horizon, rng)
-        if tuple(second.actions) != tuple(first.actions):
-            return LabelItem(start, (first, second))
-    mixed = (1 - EXPLORE) * np.asarray(pi, dtype=np.float64) + EXPLORE / N_ACTIONS
-    for _ in range(TRIES):
-        second = sample_trajectory(world, mixed, start, horizon, rng)
-        if tuple(second.actions) != tuple(first.actions):
-            break
-    pair = (first, second) if rng.random() < 0.5 else (second, first)
-    return LabelItem(start, pair, explored=True)
 
 
 class LabellingPanel:
