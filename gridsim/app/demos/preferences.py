@@ -35,7 +35,7 @@ from gridsim.world import N_ACTIONS
 BENCH_FILE = Path(__file__).resolve().parents[3] / "assets" / "bench" / "preferences.json"
 """The figures bench/bench_preferences.py measured: the labels the scripted human (who
 prefers the route through s4) needed with each algorithm, median over seeds."""
-BOARD_SHARE = 0.4  # of the height, for the policy's board above the labelling panel
+BOARD_SHARE = 0.32  # of the height, for the policy's board above the labelling panel
 
 
 def labels_used(snapshot) -> int | None:
@@ -100,7 +100,7 @@ class PreferenceView(GridTrainingView):
         surface.blit(picture.text, geo.rect.topleft)
         boxes = [box.move(geo.rect.topleft) for box in picture.boxes]
         if title:
-            line = style.wrap(title, 13, geo.rect.width, bold=True)[0]
+            line = style.wrap(title, 13, self.main.right - geo.rect.x, bold=True)[0]
             pos = (geo.rect.x, geo.rect.y - 1)
             boxes.append(
                 style.blit_text(surface, line, pos, 13, style.TEXT, bold=True, anchor="bottomleft")
