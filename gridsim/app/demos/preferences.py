@@ -64,13 +64,14 @@ class PreferenceView(GridTrainingView):
             self.world, self.policy(), prefs, self.controller.settings.algo
         )
 
-    def draw_policy_board(self, surface, geo, title: str, under=None) -> list:
+    def draw_policy_board(self, surface, geo, title: str, under=None, title_width=None) -> list:
         """This run's arrows over its implicit reward beta*log pi/pi_ref (see draw_table_board)."""
-        return self.draw_table_board(
-            surface, geo, title, self.tables().implicit, self.policy(), under
-        )
+        table = self.tables().implicit
+        return self.draw_table_board(surface, geo, title, table, self.policy(), under, title_width)
 
-    def draw_table_board(self, surface, geo, title: str, table, pi=None, under=None) -> list:
+    def draw_table_board(
+        self, surface, geo, title: str, table, pi=None, under=None, title_width=None
+    ) -> list:
         """The world, ``table[S, A]`` as sign-coloured triangles (green > 0 > red), the arrows
         of ``pi`` (if any), ``under(surface)`` drawn between the cells and the labels, and a
         title above; the text rectangles drawn."""
@@ -100,7 +101,8 @@ class PreferenceView(GridTrainingView):
         surface.blit(picture.text, geo.rect.topleft)
         boxes = [box.move(geo.rect.topleft) for box in picture.boxes]
         if title:
-            line = style.wrap(title, 13, self.main.right - geo.rect.x, bold=True)[0]
+            width = geo.rect.width if title_width is None else title_width
+            line = style.wrap(title, 13, width, bold=True)[0]
             pos = (geo.rect.x, geo.rect.y - 1)
             boxes.append(
                 style.blit_text(surface, line, pos, 13, style.TEXT, bold=True, anchor="bottomleft")
@@ -162,7 +164,11 @@ class HumanLabelView(PreferenceView):
     def draw(self, surface):
         title = t("π_θ (arrows) over β·log π/π_ref") if self.labelling.shared is None else ""
         self.drawn_text = self.draw_policy_board(
-            surface, self.geo, title, under=self.labelling.draw_under_text
+            surface,
+            self.geo,
+            title,
+            under=self.labelling.draw_under_text,
+            title_width=self.main.right - self.geo.rect.x,  # nothing beside it
         )
         self.drawn_text += self.labelling.draw(surface)
         TrainingView.draw(self, surface)
