@@ -11,9 +11,9 @@ import pytest
 
 from gridsim.app.app import App
 from gridsim.app.draw import style
-from gridsim.labelling import EXPLORE, sample_item
 from gridsim.app.scenes.gridworld import Overlays
 from gridsim.app.testing import fake_factory
+from gridsim.labelling import EXPLORE, sample_item
 from gridsim.preferences import Judgement, Pair, write_pairs
 from gridsim.world import World, default_world
 
@@ -463,3 +463,25 @@ def test_the_scripted_human_teaches_dpo_the_route_through_s4(tmp_path):
         assert np.array_equal(scene.reward_tables().implicit, expected)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_preference_demos_draw_no_text_over_text(lang):
+    """Demos 12-15 at both window sizes: the boards' labels, titles, captions and tags apart."""
+    import itertools
+
+    for size in ((1024, 700), (1280, 800)):
+        app = App(size=size, factory=fake_factory(), lang=lang, remember=False, scene="demos")
+        try:
+            for key in ("dpo-human", "implicit-reward", "dpo-vs-rlhf", "kto-human"):
+                app.scene.load(key)
+                frames(app, 4)
+                view = app.scene.view
+                boxes = view.drawn_text
+                assert len(boxes) >= 9, key  # at least one board's cell names
+                for a, b in itertools.combinations(boxes, 2):
+                    assert not a.colliderect(b), f"{lang} {size} {key}: {a} overlaps {b}"
+                for box in boxes:
+                    assert app.scene.view_rect.contains(box), f"{key}: {box} leaves the view"
+        finally:
+            app.close()

@@ -333,11 +333,12 @@ class DpoVsRlhfView(PreferenceView):
             self.world, rlhf_pi, getattr(rlhf_snap, "preferences", None), "rlhf"
         )
         left, right = self.geos
-        self.draw_policy_board(surface, left, t("DPO: β·log π/π_ref, no reward model"))
+        boxes = self.draw_policy_board(surface, left, t("DPO: β·log π/π_ref, no reward model"))
         if rlhf_pi is None or np.shape(rlhf_pi) != (self.world.n_states, N_ACTIONS):
             rlhf_pi = None
         title = t("RLHF: the reward model r_φ, then PPO on it")
-        self.draw_table_board(surface, right, title, rlhf_tables.r_phi, rlhf_pi)
+        boxes += self.draw_table_board(surface, right, title, rlhf_tables.r_phi, rlhf_pi)
+        self.drawn_text = boxes
         self._draw_table(surface, rlhf_snap)
         TrainingView.draw(self, surface)
 
