@@ -11,6 +11,7 @@ import pytest
 
 from gridsim.app.app import App
 from gridsim.app.draw import style
+from gridsim.app.panels.labelling import UPDATES_PER_LABEL
 from gridsim.app.scenes.gridworld import Overlays
 from gridsim.app.testing import fake_factory
 from gridsim.labelling import EXPLORE, sample_item
@@ -132,11 +133,20 @@ def test_the_buttons_label_too(app, made):
     assert pairs == [Pair(prompt=0, chosen=left, rejected=right)]
 
 
-def test_the_first_label_starts_the_run(app, made):
+def test_each_label_is_a_fixed_number_of_updates_then_the_run_waits(app, made):
+    """The first label makes the run; every label buys UPDATES_PER_LABEL updates on all
+    labels so far, even after Run (a run left going would fit the few labels over and over)."""
     scene, panel = label_with(app)
     assert scene.controller.trainer is None
     press(app, pygame.K_1)
-    assert made and made[-1].status == "running"
+    trainer = made[-1]
+    assert trainer.update == UPDATES_PER_LABEL and trainer.status == "paused"
+    scene.controller.run()
+    press(app, pygame.K_2)
+    frames(app, 3)
+    assert trainer.status == "paused"
+    assert trainer.update <= 2 * UPDATES_PER_LABEL + 3  # at most the frames it ran for
+    assert len(trainer.pairs) == 2
 
 
 def test_kto_shows_one_trajectory_and_y_n_say_good_or_bad(app, made):
@@ -399,31 +409,31 @@ def greedy_route(world, pi) -> list[int]:
     return [int(x) for x in follow_actions(world, world.start, actions).states]
 
 
-def reference_through_s2(world, folder) -> str:
-    """An agent file whose policy takes the tutorial's route s1 -> s2 -> s5 -> s8 -> s9 with
-    probability 0.9 per step (the route a PPO-trained agent often settles on; training one
-    takes far longer than this test should): the issue's "SFT model" to start from."""
+def ppo_reference(world, folder) -> str:
+    """An agent file of PPO trained until optimal whose greedy route from s1 avoids s4 (the
+    issue's "SFT model": there is something to teach), as bench_preferences.py makes them."""
     import torch
 
     from agents.checkpoint import save_agent
     from agents.learner import Run
-    from gridsim.demos import TUTORIAL_ACTIONS
 
-    run = Run("gridworld", "ppo", world=world, seed=0)
-    probs = np.full((world.n_states, 5), 0.1 / 4)
-    probs[np.arange(world.n_states), list(TUTORIAL_ACTIONS)] = 0.9
-    with torch.no_grad():
-        run.agent.modules()["policy"].logits.copy_(torch.from_numpy(np.log(probs)))
-    path = folder / "through_s2.pt"
-    save_agent(run, path)
-    return str(path)
+    torch.set_num_threads(1)
+    for seed in range(10):
+        run = Run("gridworld", "ppo", world=world, seed=seed)
+        while not run.solved:
+            run.update()
+        if 3 not in greedy_route(world, run.pi()):
+            path = folder / f"ppo-seed{seed}.pt"
+            save_agent(run, path)
+            return str(path)
+    raise AssertionError("every PPO seed already goes through s4")
 
 
 def test_the_scripted_human_teaches_dpo_the_route_through_s4(tmp_path):
     """A person who prefers the route through s4 (and otherwise the higher return) labels the
-    pairs the real panel shows, with the keys, starting from a reference that goes through s2
-    (``reference_through_s2``); the real trainer (a child process) learns from the labels
-    until the greedy route from s1 passes s4 and its value is optimal."""
+    pairs the real panel shows, with the keys, starting from a PPO-trained reference that goes
+    through s2; the real trainer (a child process) learns from the labels until the greedy
+    route from s1 passes s4 and its value is optimal (the issue's target)."""
     from gridsim.preferences import RouteLabeller
     from gridsim.solvers import deterministic_policy, optimal_values, policy_value
 
@@ -433,24 +443,26 @@ def test_the_scripted_human_teaches_dpo_the_route_through_s4(tmp_path):
     try:
         scene, panel = label_with(app)
         world = scene.world
-        scene.controller.settings.overrides["ref"] = reference_through_s2(world, tmp_path)
+        scene.controller.settings.overrides["ref"] = ppo_reference(world, tmp_path)
         v_star = optimal_values(world)[0][world.start]
         taught, labels = False, 0
         deadline = time.monotonic() + 120
-        while not taught and labels < 60 and time.monotonic() < deadline:
-            a, b = panel.item.trajectories
-            verdict = human.compare(world, a, b)
-            press(app, keys[verdict])
-            labels += verdict != 0
-            for _ in range(6):  # a few frames: the trainer learns from the labels so far
-                app.frame()
+        while labels < 50 and time.monotonic() < deadline:
+            while panel.learning is not None and time.monotonic() < deadline:
+                app.frame()  # the updates the last label bought, then a pair of the policy now
             snap = scene.panel.snapshot
-            if snap is not None and snap.pi is not None and snap.preferences.pairs == labels:
+            if snap is not None and snap.pi is not None:
                 greedy = deterministic_policy(np.argmax(snap.pi, axis=1))
                 value = policy_value(world, greedy)[world.start]
                 taught = 3 in greedy_route(world, snap.pi) and abs(value - v_star) < 1e-6
+                if taught:
+                    break
+            a, b = panel.item.trajectories
+            verdict = 0 if panel.item.same else human.compare(world, a, b)
+            press(app, keys[verdict])
+            labels += verdict != 0
         snap = scene.panel.snapshot
-        assert snap.status == "running" and not scene.controller.error, snap.message
+        assert snap.status == "paused" and not scene.controller.error, snap.message
         assert taught, f"not taught after {labels} labels: {greedy_route(world, snap.pi)}"
         print(f"taught the route through s4 with {labels} labels")
         assert len(scene.controller.pairs) == labels

@@ -159,7 +159,8 @@ class HumanLabelView(PreferenceView):
         pi = getattr(snap, "pi", None) if snap is not None else None
         prefs = getattr(snap, "preferences", None) if snap is not None else None
         kind = label_kind(self.controller.settings.algo)
-        self.labelling.update(dt, self.world, pi, kind, prefs)
+        updates = snap.update if snap is not None else None
+        self.labelling.update(dt, self.world, pi, kind, prefs, updates)
 
     def draw(self, surface):
         title = t("π_θ (arrows) over β·log π/π_ref") if self.labelling.shared is None else ""

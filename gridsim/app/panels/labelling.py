@@ -6,8 +6,9 @@ only be compared when the start state, and with it the dynamics, is shared), dra
 by side: press 1 if the left one is better, 2 if the right one is, 0 to skip, or click
 the better board. KTO gets one trajectory and a verdict: Y (good, desirable) or N (bad).
 Every label goes to the trainer at once (``TrainingController.add_preferences``), which
-trains on all labels given so far; Open... / Save... read and write them as JSON Lines
-with TRL's field names (``gridsim.preferences``).
+then does UPDATES_PER_LABEL updates on all labels given so far and waits for the next.
+Open... / Save... read and write them as JSON Lines with TRL's field names
+(``gridsim.preferences``).
 
 Trajectories are sampled in the UI process, with numpy (``gridsim.labelling``), from the
 latest snapshot's pi(a|s), so what you judge is what the policy does now.
@@ -16,6 +17,7 @@ latest snapshot's pi(a|s), so what you judge is what the policy does now.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,13 @@ CAPTION = 24  # above each board: its number and return (a Chinese line is 22 pi
 FOOT = 104  # below the boards: the label buttons, the file row, the message
 NOTE = 30  # between the boards and the buttons: a two-line note (see LabellingPanel.note)
 BUTTON_H = 30
+LEARN_SECONDS = 5.0
+"""The longest the next item waits for a label's updates (a slow or failed run)."""
+UPDATES_PER_LABEL = 20
+"""Updates the run does after each label, on all labels so far, before it waits for the next
+(bench/bench_preferences.py's --updates-per-label default). Training on at full speed while a
+person thinks would fit the few labels there are hundreds of times over: the policy drifts to
+routes nobody preferred."""
 MIN_SIDE_CELL = 40
 """Below this many pixels per cell, two boards side by side are too small to read (a 10x10
 world in a 1024-pixel window): the pair is drawn in its two colours on the scene's board."""
@@ -88,6 +97,8 @@ class LabellingPanel:
         self.anim = Animation(1, STEPS_PER_SECOND, 1.0)
         self.hide_rewards = False
         self.waiting = False  # the run waits for its first label
+        self.updates: int | None = None  # the run's update count, from its latest snapshot
+        self.learning: tuple[int, float] | None = None  # (update to wait for, deadline)
         self.skipped = 0
         self.message, self.message_color = "", style.MUTED
         self.message_rect: pygame.Rect | None = None  # where the message was drawn last
@@ -258,17 +269,30 @@ class LabellingPanel:
             b.show() if pair else b.hide()
         for b in (self.good_button, self.bad_button):
             b.hide() if pair else b.show()
-        enabled = self.item is not None and not self.item.same and not self.item.empty
+        enabled = self.labelable()
         for b in (self.first_button, self.second_button, self.good_button, self.bad_button):
             b.enable() if enabled else b.disable()
 
+    def labelable(self) -> bool:
+        """Whether the item on show can take a label now (not while the run learns)."""
+        item = self.item
+        return item is not None and not item.same and not item.empty and self.learning is None
+
     # --- per frame ---------------------------------------------------------------------
     def update(
-        self, dt: float, world: World, pi: np.ndarray | None, kind: str | None, prefs=None
+        self,
+        dt: float,
+        world: World,
+        pi: np.ndarray | None,
+        kind: str | None,
+        prefs=None,
+        updates: int | None = None,
     ) -> None:
         """Follow the scene: a new world or a new kind of label shows a new item. ``prefs`` is
-        the run's latest ``preferences`` snapshot field (None before it has one)."""
+        the run's latest ``preferences`` snapshot field (None before it has one), ``updates``
+        its update count: after a label, the next item waits for the updates it bought."""
         self.waiting = bool(getattr(prefs, "waiting", False))
+        self.updates = updates
         if pi is None or np.shape(pi) != (world.n_states, N_ACTIONS):
             pi = uniform(world.n_states)
         self.pi = pi
@@ -280,6 +304,11 @@ class LabellingPanel:
             self.next_item()
             if self.visible:
                 self._show_buttons()
+        if self.learning is not None:
+            target, deadline = self.learning
+            if (updates is not None and updates >= target) or time.monotonic() > deadline:
+                self.learning = None
+                self.next_item()  # (shows the buttons again)
         if kind is not None and self.item is not None:
             if self.anim.update(dt):
                 self.anim = Animation(self._longest(), STEPS_PER_SECOND, 1.0)
@@ -302,7 +331,7 @@ class LabellingPanel:
     def choose(self, better: int) -> bool:
         """1: the left trajectory is better; 2: the right one. False if nothing was labelled."""
         item = self.item
-        if self.kind != "pair" or item is None or item.same or item.empty:
+        if self.kind != "pair" or not self.labelable():
             return False
         win, lose = (0, 1) if better == 1 else (1, 0)
         pair = Pair(
@@ -316,7 +345,7 @@ class LabellingPanel:
     def judge(self, desirable: bool) -> bool:
         """Y: the shown trajectory is good (desirable); N: bad."""
         item = self.item
-        if self.kind != "single" or item is None or item.empty:
+        if self.kind != "single" or not self.labelable():
             return False
         judgement = Judgement(
             prompt=item.start,
@@ -327,16 +356,25 @@ class LabellingPanel:
         return True
 
     def skip(self) -> None:
-        if self.item is not None:
+        if self.item is not None and self.learning is None:
             self.skipped += 1
             self.next_item()
 
     def _send(self, pairs=(), judgements=()) -> None:
+        """The label to the trainer, then UPDATES_PER_LABEL updates on all labels so far (the
+        run is made at the first label); the next item is sampled once they are done, from
+        the policy they made (``update``), so what you judge next is the policy now."""
+        fresh = self.controller.trainer is None
         self.controller.add_preferences(pairs=pairs, judgements=judgements)
-        if self.controller.status() == "idle":
-            self.controller.run()  # the first label starts learning from labels
+        if self.controller.status() == "running":
+            self.controller.pause()
+        for _ in range(UPDATES_PER_LABEL):
+            self.controller.step()
+        base = 0 if fresh or self.updates is None else self.updates
+        self.learning = (base + UPDATES_PER_LABEL, time.monotonic() + LEARN_SECONDS)
         self.message = ""
-        self.next_item()
+        if self.visible:
+            self._show_buttons()
 
     # --- events --------------------------------------------------------------------------
     def handle_event(self, event) -> bool:
@@ -496,6 +534,8 @@ class LabellingPanel:
         item = self.item
         if item is None:
             return ""
+        if self.learning is not None:
+            return t("learning from your labels…")
         if item.empty:
             return t("the start cell ends the episode: move the start to label trajectories")
         if item.same:

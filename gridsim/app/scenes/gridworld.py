@@ -570,7 +570,8 @@ class GridworldScene(ColumnsScene):
             pi, _ = self._trained_policy()
             kind = label_kind(self.controller.settings.algo)
             prefs = getattr(self.panel.snapshot, "preferences", None)
-            self.labelling.update(dt, self.world, pi, kind, prefs)
+            updates = getattr(self.panel.snapshot, "update", None)
+            self.labelling.update(dt, self.world, pi, kind, prefs, updates)
         focused = next((name for name, e in self.fields.items() if e.is_focused), None)
         if self._focused is not None and focused != self._focused:
             self._apply_field(self._focused)
