@@ -304,7 +304,8 @@ class Trainer:
             if run is None or status == "failed":
                 return run, status, self._latest.message
             status, message = self._train_one(run, "paused")
-            return run, status, message
+            # paused after the step: "running" under "paused" in the status lines misleads
+            return run, status, ("paused" if message == "running" else message)
         if command == "reset":
             keep = "running" if status == "running" else "paused"
             return self._build(None, keep_policy=False, status=keep, old=run)
