@@ -365,7 +365,7 @@ def test_a_human_run_waits_for_the_first_label_and_says_so(app, made):
     scene.controller.run()
     frames(app, 4)
     assert made[-1].update == 0 and panel.waiting
-    assert "waits for your first label" in panel.counter_line()
+    assert "waiting for your first label" in panel.counter_line()
     press(app, pygame.K_1)
     frames(app, 3)
     assert made[-1].update > 0 and not panel.waiting

@@ -56,12 +56,17 @@ FOOT = 104  # below the boards: the label buttons, the file row, the message
 NOTE = 30  # between the boards and the buttons: a two-line note (see LabellingPanel.note)
 BUTTON_H = 30
 LEARN_SECONDS = 5.0
-"""The longest the next item waits for a label's updates (a slow or failed run)."""
+"""The longest the next item waits for a label's updates without a sign of progress (a stuck
+or failed run). A run that is still starting (its child process importing torch: many seconds
+on a busy machine) or that still reports new updates is waited for, up to LEARN_MAX_SECONDS."""
+LEARN_MAX_SECONDS = 60.0
 UPDATES_PER_LABEL = 20
 """Updates the run does after each label, on all labels so far, before it waits for the next
-(bench/bench_preferences.py's --updates-per-label default). Training on at full speed while a
-person thinks would fit the few labels there are hundreds of times over: the policy drifts to
-routes nobody preferred."""
+(bench/bench_preferences.py's --updates-per-label default, and the trainer's own
+``updates_per_label``: a "human" run also stops by itself, "waiting for labels", once they are
+spent, so Run cannot train on past them). Training on at full speed while a person thinks would
+fit the few labels there are hundreds of times over: the policy drifts to routes nobody
+preferred."""
 MIN_SIDE_CELL = 40
 """Below this many pixels per cell, two boards side by side are too small to read (a 10x10
 world in a 1024-pixel window): the pair is drawn in its two colours on the scene's board."""
@@ -98,7 +103,9 @@ class LabellingPanel:
         self.hide_rewards = False
         self.waiting = False  # the run waits for its first label
         self.updates: int | None = None  # the run's update count, from its latest snapshot
-        self.learning: tuple[int, float] | None = None  # (update to wait for, deadline)
+        self.learning: tuple[int, float, float] | None = None
+        """(update to wait for, deadline without progress, the last deadline) after a label."""
+        self.seen_updates: int | None = None  # the update count seen while learning
         self.skipped = 0
         self.message, self.message_color = "", style.MUTED
         self.message_rect: pygame.Rect | None = None  # where the message was drawn last
@@ -304,14 +311,31 @@ class LabellingPanel:
             self.next_item()
             if self.visible:
                 self._show_buttons()
-        if self.learning is not None:
-            target, deadline = self.learning
-            if (updates is not None and updates >= target) or time.monotonic() > deadline:
-                self.learning = None
-                self.next_item()  # (shows the buttons again)
+        if self.learning is not None and self._learnt(updates):
+            self.learning = None
+            self.next_item()  # (shows the buttons again)
         if kind is not None and self.item is not None:
             if self.anim.update(dt):
                 self.anim = Animation(self._longest(), STEPS_PER_SECOND, 1.0)
+
+    def _learnt(self, updates: int | None) -> bool:
+        """Whether the updates the last label bought are done (or will not come: no run, a
+        failed or finished one, no progress for LEARN_SECONDS)."""
+        target, deadline, last = self.learning
+        if updates is not None and updates >= target:
+            return True
+        if self.controller.trainer is None:
+            return True
+        snap = self.controller.latest()
+        if snap is not None and snap.status in ("failed", "finished"):
+            return True
+        now = time.monotonic()
+        starting = snap is None or snap.status == "idle" or snap.message == "loading"
+        if starting or updates != self.seen_updates:  # still on its way: wait on
+            self.seen_updates = updates
+            deadline = now + LEARN_SECONDS
+            self.learning = (target, deadline, last)
+        return now > min(deadline, last)
 
     def _longest(self) -> int:
         return max(1, max(len(tr) for tr in self.item.trajectories))
@@ -371,7 +395,9 @@ class LabellingPanel:
         for _ in range(UPDATES_PER_LABEL):
             self.controller.step()
         base = 0 if fresh or self.updates is None else self.updates
-        self.learning = (base + UPDATES_PER_LABEL, time.monotonic() + LEARN_SECONDS)
+        now = time.monotonic()
+        self.seen_updates = self.updates
+        self.learning = (base + UPDATES_PER_LABEL, now + LEARN_SECONDS, now + LEARN_MAX_SECONDS)
         self.message = ""
         if self.visible:
             self._show_buttons()
@@ -524,10 +550,13 @@ class LabellingPanel:
         return t("labels: {n} · skipped: {k}", n=len(self.pairs), k=self.skipped)
 
     def counter_line(self) -> str:
-        """The counter, and whether the run waits for a first label."""
-        if self.waiting:
-            return self.counter() + " · " + t("the run waits for your first label")
-        return self.counter()
+        """The counter, and whether the run waits for a (first) label."""
+        if not self.waiting:
+            return self.counter()
+        given = len(self.judgements) if self.kind == "single" else len(self.pairs)
+        if given:
+            return self.counter() + " · " + t("waiting for your next label")
+        return self.counter() + " · " + t("waiting for your first label")
 
     def note(self) -> str:
         """Why the buttons are off, or how the pair was made."""
