@@ -47,6 +47,17 @@ def labels_used(snapshot) -> int | None:
     return int(prefs.pairs) + int(prefs.judgements)
 
 
+def fitting_title(title: str | tuple[str, ...], width: int) -> str:
+    """The first of the titles (long to short) that fits ``width`` on one line; else the first
+    line of the shortest. A cut-off title would say something else ("..., no")."""
+    titles = (title,) if isinstance(title, str) else title
+    for candidate in titles:
+        lines = style.wrap(candidate, 13, width, bold=True)
+        if len(lines) == 1:
+            return lines[0]
+    return style.wrap(titles[-1], 13, width, bold=True)[0]
+
+
 class PreferenceView(GridTrainingView):
     """A gridworld preference run: the policy's arrows over its implicit reward."""
 
@@ -64,17 +75,18 @@ class PreferenceView(GridTrainingView):
             self.world, self.policy(), prefs, self.controller.settings.algo
         )
 
-    def draw_policy_board(self, surface, geo, title: str, under=None, title_width=None) -> list:
+    def draw_policy_board(self, surface, geo, title, under=None, title_width=None) -> list:
         """This run's arrows over its implicit reward beta*log pi/pi_ref (see draw_table_board)."""
         table = self.tables().implicit
         return self.draw_table_board(surface, geo, title, table, self.policy(), under, title_width)
 
     def draw_table_board(
-        self, surface, geo, title: str, table, pi=None, under=None, title_width=None
+        self, surface, geo, title, table, pi=None, under=None, title_width=None
     ) -> list:
         """The world, ``table[S, A]`` as sign-coloured triangles (green > 0 > red), the arrows
         of ``pi`` (if any), ``under(surface)`` drawn between the cells and the labels, and a
-        title above; the text rectangles drawn."""
+        title above (one string, or a tuple from long to short: the first that fits); the text
+        rectangles drawn."""
         key = (
             self.world,
             geo.cell,
@@ -102,7 +114,7 @@ class PreferenceView(GridTrainingView):
         boxes = [box.move(geo.rect.topleft) for box in picture.boxes]
         if title:
             width = geo.rect.width if title_width is None else title_width
-            line = style.wrap(title, 13, width, bold=True)[0]
+            line = fitting_title(title, width)
             pos = (geo.rect.x, geo.rect.y - 1)
             boxes.append(
                 style.blit_text(surface, line, pos, 13, style.TEXT, bold=True, anchor="bottomleft")
@@ -334,10 +346,11 @@ class DpoVsRlhfView(PreferenceView):
             self.world, rlhf_pi, getattr(rlhf_snap, "preferences", None), "rlhf"
         )
         left, right = self.geos
-        boxes = self.draw_policy_board(surface, left, t("DPO: β·log π/π_ref, no reward model"))
+        dpo_title = (t("DPO: β·log π/π_ref, no reward model"), t("DPO: β·log π/π_ref"))
+        boxes = self.draw_policy_board(surface, left, dpo_title)
         if rlhf_pi is None or np.shape(rlhf_pi) != (self.world.n_states, N_ACTIONS):
             rlhf_pi = None
-        title = t("RLHF: the reward model r_φ, then PPO on it")
+        title = (t("RLHF: the reward model r_φ, then PPO on it"), t("RLHF: the reward model r_φ"))
         boxes += self.draw_table_board(surface, right, title, rlhf_tables.r_phi, rlhf_pi)
         self.drawn_text = boxes
         self._draw_table(surface, rlhf_snap)
@@ -351,11 +364,14 @@ class DpoVsRlhfView(PreferenceView):
         for algo, snap in (("dpo", self.panel.snapshot), ("rlhf", rlhf_snap)):
             used = labels_used(snap)
             at = self.optimal_at[algo]
+            if used is None:
+                rows.append(t("{algo}: not started (Run)", algo=algo))
+                continue
             rows.append(
                 t(
                     "{algo}: {n} labels used · optimal: {when}",
                     algo=algo,
-                    n="-" if used is None else used,
+                    n=used,
                     when=t("not yet") if at is None else t("after {n} labels", n=at),
                 )
             )
@@ -392,7 +408,8 @@ def load_bench(path: Path = BENCH_FILE) -> dict | None:
 
 
 def bench_lines(width: int) -> list[str]:
-    """The bench's answer in words: labels the scripted human needed per algorithm."""
+    """The bench's answer in words: labels the scripted human needed per algorithm (the median
+    over the seeds, how many seeds got there at all) and which one needed fewest."""
     data = load_bench()
     head = t("The scripted human (prefers the route through s4), labels needed, median:")
     if data is None or not isinstance(data.get("labels_to_route"), dict):
@@ -402,9 +419,24 @@ def bench_lines(width: int) -> list[str]:
         ]
     figures = []
     for algo, entry in data["labels_to_route"].items():
-        median = entry.get("median") if isinstance(entry, dict) else entry
-        figures.append(f"{algo} {median:g}" if isinstance(median, int | float) else f"{algo} -")
-    return [*style.wrap(head, 13, width), " · ".join(figures)]
+        entry = entry if isinstance(entry, dict) else {"median": entry}
+        median, reached = entry.get("median"), entry.get("reached")
+        seeds = entry.get("seeds")
+        n = len(seeds) if isinstance(seeds, list | tuple) else None
+        name = t("dpo (ipo)") if algo == "dpo_ipo" else algo
+        most = data.get("max_labels")
+        if isinstance(median, int | float):
+            value = f"{median:g}"
+        else:  # more than half of the seeds did not get there within max_labels
+            value = f"> {most}" if isinstance(most, int) else "-"
+        if isinstance(reached, int) and n:
+            value += t(" ({k}/{n} seeds)", k=reached, n=n)
+        figures.append(f"{name} {value}")
+    lines = [*style.wrap(head, 13, width), *style.wrap(" · ".join(figures), 13, width)]
+    fewest = data.get("fewest")
+    if isinstance(fewest, str):
+        lines.append(t("fewest: {algo}", algo=fewest))
+    return lines
 
 
 VIEWS: dict[str, type[DemoView]] = {
