@@ -149,6 +149,27 @@ def test_each_label_is_a_fixed_number_of_updates_then_the_run_waits(app, made):
     assert len(trainer.pairs) == 2
 
 
+def test_the_next_item_waits_for_a_run_that_is_still_starting(app, made, monkeypatch):
+    """A trainer's child process can take longer than LEARN_SECONDS to import torch on a busy
+    machine: while the run has not started, the next item (and skipping) waits for the
+    label's updates instead of showing the old policy again; a failed run ends the wait."""
+    from gridsim.app.panels import labelling
+    from gridsim.app.testing import FakeTrainer
+
+    monkeypatch.setattr(labelling, "LEARN_SECONDS", 0.0)
+    monkeypatch.setattr(FakeTrainer, "step_once", lambda self: self.calls.append(("step",)))
+    scene, panel = label_with(app)
+    press(app, pygame.K_1)
+    trainer = made[-1]
+    assert trainer.status == "idle"  # not started yet
+    frames(app, 3)
+    assert panel.learning is not None
+    assert not panel.first_button.is_enabled and not panel.skip_button.is_enabled
+    trainer.status = "failed"
+    frames(app)
+    assert panel.learning is None and panel.skip_button.is_enabled
+
+
 def test_kto_shows_one_trajectory_and_y_n_say_good_or_bad(app, made):
     scene, panel = label_with(app, "kto")
     assert len(panel.geos) == 1 and panel.good_button.visible

@@ -279,6 +279,8 @@ class LabellingPanel:
         enabled = self.labelable()
         for b in (self.first_button, self.second_button, self.good_button, self.bad_button):
             b.enable() if enabled else b.disable()
+        # skipping draws another item: not while the run still learns from the last label
+        self.skip_button.enable() if self.learning is None else self.skip_button.disable()
 
     def labelable(self) -> bool:
         """Whether the item on show can take a label now (not while the run learns)."""
