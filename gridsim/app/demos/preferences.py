@@ -409,7 +409,8 @@ def load_bench(path: Path = BENCH_FILE) -> dict | None:
 
 def bench_lines(width: int) -> list[str]:
     """The bench's answer in words: labels the scripted human needed per algorithm (the median
-    over the seeds, how many seeds got there at all) and which one needed fewest."""
+    over the seeds, and how many seeds got there at all), the fewest marked; an entry is never
+    split across lines."""
     data = load_bench()
     head = t("The scripted human (prefers the route through s4), labels needed, median:")
     if data is None or not isinstance(data.get("labels_to_route"), dict):
@@ -417,25 +418,33 @@ def bench_lines(width: int) -> list[str]:
             *style.wrap(head, 13, width),
             t("not measured yet: run python bench/bench_preferences.py"),
         ]
-    figures = []
+    most, fewest = data.get("max_labels"), data.get("fewest")
+    entries = []
     for algo, entry in data["labels_to_route"].items():
         entry = entry if isinstance(entry, dict) else {"median": entry}
-        median, reached = entry.get("median"), entry.get("reached")
-        seeds = entry.get("seeds")
-        n = len(seeds) if isinstance(seeds, list | tuple) else None
+        median, reached, seeds = entry.get("median"), entry.get("reached"), entry.get("seeds")
         name = t("dpo (ipo)") if algo == "dpo_ipo" else algo
-        most = data.get("max_labels")
         if isinstance(median, int | float):
             value = f"{median:g}"
         else:  # more than half of the seeds did not get there within max_labels
             value = f"> {most}" if isinstance(most, int) else "-"
-        if isinstance(reached, int) and n:
-            value += t(" ({k}/{n} seeds)", k=reached, n=n)
-        figures.append(f"{name} {value}")
-    lines = [*style.wrap(head, 13, width), *style.wrap(" · ".join(figures), 13, width)]
-    fewest = data.get("fewest")
-    if isinstance(fewest, str):
-        lines.append(t("fewest: {algo}", algo=fewest))
+        if isinstance(reached, int) and isinstance(seeds, list | tuple) and seeds:
+            key = " ({k}/{n}, fewest)" if algo == fewest else " ({k}/{n})"
+            value += t(key, k=reached, n=len(seeds))
+        entries.append(f"{name} {value}")
+    return [*style.wrap(head, 13, width), *pack(entries, " · ", width)]
+
+
+def pack(entries: list[str], sep: str, width: int, size: int = 13) -> list[str]:
+    """``entries`` joined by ``sep`` into lines of at most ``width`` pixels, none split (an
+    entry wider than a line has a line of its own)."""
+    font = style.font(size)
+    lines: list[str] = []
+    for entry in entries:
+        if lines and font.size(lines[-1] + sep + entry)[0] <= width:
+            lines[-1] += sep + entry
+        else:
+            lines.append(entry)
     return lines
 
 
