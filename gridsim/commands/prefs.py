@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
         "--labeller",
         default="return",
         metavar="NAME",
-        help="return: Bradley-Terry on the discounted return (the only one so far)",
+        help="return (the only choice): Bradley-Terry on the discounted return",
     )
     p.add_argument(
         "--temperature",
