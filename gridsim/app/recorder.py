@@ -18,11 +18,11 @@ GIL:
   the file small (about 0.7 s of CPU for a 10-second clip).
 
 Everything is written under temporary names in the destination folder (``.NAME.*.part``),
-and the final file through ``gridsim.files.open_atomically`` (a temporary name, fsync,
-rename when complete; it keeps the mode of the file it replaces, a symlink is written
-through to its target): a cancelled or failed recording leaves nothing behind. The frame
-rate and the size of a frame are fixed per format (``FPS``, ``MAX_SIZE``) and a recording
-stops by itself after ``MAX_SECONDS``.
+and the final file through ``gridsim.files`` (``open_atomically`` for the GIF,
+``install_file`` for ffmpeg's MP4: fsync, rename when complete; it keeps the mode of the
+file it replaces, a symlink is written through to its target): a cancelled or failed
+recording leaves nothing behind. The frame rate and the size of a frame are fixed per
+format (``FPS``, ``MAX_SIZE``) and a recording stops by itself after ``MAX_SECONDS``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -223,10 +222,11 @@ class VideoWriter:
             self.frames += 1
 
     def finish(self) -> Path:
-        """Close the stream, then write the final file through gridsim.files.open_atomically
-        (a temporary name, fsync, rename: the file keeps the mode of the one it replaces and
-        a symlink is written through). A GIF is made from the intermediate straight into it."""
-        from gridsim.files import open_atomically
+        """Close the stream, then put the final file in place through gridsim.files (fsync,
+        rename: it keeps the mode of the file it replaces, a symlink is written through): the
+        GIF is made from the intermediate straight into open_atomically's file, the MP4 is
+        ffmpeg's own file moved by install_file."""
+        from gridsim.files import install_file, open_atomically
 
         if self._writer is None:
             self.cancel()
@@ -238,9 +238,8 @@ class VideoWriter:
                 self._make_palette()
                 with open_atomically(self.path) as f:
                     self._map_to_palette(f)
-            else:
-                with open_atomically(self.path) as f, open(self._part, "rb") as part:
-                    shutil.copyfileobj(part, f, 1 << 20)
+            else:  # ffmpeg's finished MP4, renamed into place (beside the target already)
+                install_file(self._part, self.path)
         except BaseException:
             self.cancel()
             raise
