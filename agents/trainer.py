@@ -9,9 +9,11 @@ owns every torch object. Nothing here imports torch until the thread starts.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +33,8 @@ WAITING = "waiting for labels"
 """The message of a running "human" preference run that has no labels yet."""
 WAIT_S = 0.1
 """How often a run waiting for labels looks again (a new label wakes it at once)."""
+RATE_WINDOW_S = 3.0
+"""steps_per_s is measured over the updates of the last this many seconds (at least two)."""
 
 
 _IMPORT_LOCK = threading.Lock()
@@ -59,6 +63,8 @@ class Snapshot:
     wall_s: float
     """Seconds spent training (pauses and the speed-control delay excluded)."""
     steps_per_s: float
+    """The real rate of the last few seconds of running, env steps per wall-clock second
+    (the pace's waits included: what the user sees); nan while not running."""
     status: str
     """"idle" | "running" | "paused" | "finished" | "failed"."""
     message: str
@@ -119,7 +125,7 @@ def empty_snapshot(algo: str, env: str, world, status: str, message: str) -> Sna
         update=0,
         env_steps=0,
         wall_s=0.0,
-        steps_per_s=0.0,
+        steps_per_s=float("nan"),
         status=status,
         message=message,
         solved=False,
@@ -165,6 +171,7 @@ class Trainer:
         self._history = None  # the published run's PolicyHistory (read by show_update)
         self._shown: int | None = None
         self._report: AgentFileReport | None = None
+        self._rate: deque[tuple[float, int]] = deque(maxlen=64)  # (time, env steps) of updates
         self._latest = self._empty_snapshot("idle", "ready")
 
     # ----- commands (UI thread) -----
@@ -192,7 +199,8 @@ class Trainer:
         self._send(("world", world, keep_policy))
 
     def set_delay(self, seconds: float) -> None:
-        """Sleep this long between updates (to watch slowly); 0 is full speed."""
+        """Start updates at least this many seconds apart (the pace: 0.33 is three updates a
+        second when an update takes less); 0 is full speed. Applies from the next update."""
         self._delay = max(0.0, float(seconds))
 
     def open_agent(self, path, token: int = 0) -> None:
@@ -283,10 +291,15 @@ class Trainer:
                     run, status, message = self._handle(command, run, status)
                     self._publish(run, status, message)
                 elif status == "running" and run is not None:
+                    started = time.monotonic()
                     status, message = self._train_one(run, status)
                     self._publish(run, status, message)
                     waiting = message.startswith(WAITING)
-                    next_due = time.monotonic() + max(self._delay, WAIT_S if waiting else 0.0)
+                    # the pace: one update per delay, from the start of this one; a run
+                    # waiting for labels looks again after WAIT_S
+                    next_due = max(
+                        started + self._delay, time.monotonic() + (WAIT_S if waiting else 0.0)
+                    )
         except BaseException as e:  # never die silently: the UI shows the failure
             self._publish(run, "failed", _describe(e))
             return
@@ -385,6 +398,7 @@ class Trainer:
 
         if old is not None:
             old.close()
+        self._rate.clear()
         try:
             run = Run(
                 self.env, self.algo, world=self.world, seed=self.seed, overrides=self.overrides
@@ -422,7 +436,7 @@ class Trainer:
             return "finished", f"step budget reached ({run.env_steps} steps)"
         if run.solved:
             return status, f"solved at {run.solved_at_steps} steps"
-        return status, "running"
+        return status, status  # nothing to add to the status itself
 
     # ----- snapshots -----
     def _empty_snapshot(self, status: str, message: str) -> Snapshot:
@@ -431,9 +445,25 @@ class Trainer:
             agent_file=self._report,
         )
 
+    def _steps_per_s(self, run, status: str) -> float:
+        """The real rate over the updates of the last RATE_WINDOW_S seconds of running."""
+        rate = self._rate
+        if status != "running":
+            rate.clear()
+            return math.nan
+        now = time.monotonic()
+        if not rate or rate[-1][1] != run.env_steps:
+            rate.append((now, run.env_steps))
+        while len(rate) > 2 and now - rate[0][0] > RATE_WINDOW_S:
+            rate.popleft()
+        if len(rate) < 2 or rate[-1][0] <= rate[0][0]:
+            return math.nan
+        return (rate[-1][1] - rate[0][1]) / (rate[-1][0] - rate[0][0])
+
     def _publish(self, run, status: str, message: str) -> None:
         if run is None:
             self._history = None
+            self._rate.clear()
             self._latest = self._empty_snapshot(status, message)
             return
         self._history = run.policies
@@ -444,7 +474,7 @@ class Trainer:
             update=run.updates,
             env_steps=run.env_steps,
             wall_s=run.wall_s,
-            steps_per_s=run.env_steps / run.wall_s if run.wall_s > 0 else 0.0,
+            steps_per_s=self._steps_per_s(run, status),
             status=status,
             message=message,
             solved=run.solved,

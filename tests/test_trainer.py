@@ -210,3 +210,27 @@ def test_stop_interrupts_a_long_rollout(trainers):
     time.sleep(0.2)
     t.stop(timeout=1.0)
     assert not t.alive
+
+
+def test_at_a_watching_pace_steps_per_s_is_the_real_rate_not_the_training_speed(trainers):
+    """Three updates a second of 600 steps each: the status line's rate is what the user
+    sees (about 1800 steps/s), not how fast an update runs (far more)."""
+    t = trainers("gridworld", "rtg_pg", stop_when_solved=False, overrides={"batch_steps": 600})
+    t.set_delay(1 / 3)
+    t.start()
+    first = wait_for(t, lambda s: s.update >= 2)
+    t0 = time.monotonic()
+    last = wait_for(t, lambda s: s.update >= first.update + 4)
+    observed = (last.env_steps - first.env_steps) / (time.monotonic() - t0)
+    assert 0.5 * observed < last.steps_per_s < 2 * observed
+    assert last.steps_per_s < 0.5 * last.env_steps / last.wall_s
+    t.pause()
+    paused = wait_for(t, lambda s: s.status == "paused")
+    assert np.isnan(paused.steps_per_s)  # not running: no rate
+
+
+def test_after_step_the_message_does_not_say_running(trainers):
+    t = trainers("gridworld", "reinforce", overrides={"batch_steps": 600})
+    t.step_once()
+    snap = wait_for(t, lambda s: s.update == 1)
+    assert snap.status == "paused" and snap.message in ("paused", "")
