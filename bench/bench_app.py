@@ -108,6 +108,7 @@ def bench_frames(
     import tempfile
 
     from gridsim.app.app import App
+    from gridsim.app.panels.training import FULL_SPEED
 
     reference = Reference(algo)
     app = App(scene="cartpole")
@@ -122,6 +123,7 @@ def bench_frames(
         scene = app.scene
         scene.controller.settings.stop_when_solved = False  # keep training the whole time
         scene.controller.configure(algo=algo)
+        scene.panel.set_pace(FULL_SPEED)  # the app's training speed, not a watching pace
         scene.controller.run()
         snap = wait_for_update(app, scene, 0)  # torch loaded, first update done
         for _ in range(rounds):

@@ -103,7 +103,7 @@ def random_action(app, rng: random.Random) -> str:
         post_click(app.tabs[rng.choice(list(app.tabs))].rect.center)
         return "tab"
     if roll < 0.78 and hasattr(panel, "speed"):
-        panel.speed.set_current_value(rng.choice([0, 0, 20, 50]))
+        panel.speed.step(rng.choice([-2, -1, 1, 2]))  # as the arrows and the track do
         return "speed"
     if roll < 0.80:
         size = rng.choice([(1280, 800), (1024, 700), (1400, 900)])

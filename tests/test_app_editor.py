@@ -134,8 +134,13 @@ def test_hyper_parameter_boxes_are_validated():
             parse_hyper("ppo", bad, True)
 
 
-def test_speed_slider_reaches_zero_and_two_seconds():
-    assert delay_from_slider(0) == 0 and delay_from_slider(100) == 2.0
+def test_the_pace_slider_runs_from_two_seconds_an_update_to_full_speed():
+    from gridsim.app.panels.training import PACES, WATCH_PACE, delay_text, pace_index
+
+    assert delay_from_slider(0) == 2.0 and delay_from_slider(len(PACES) - 1) == 0.0
+    assert list(PACES) == sorted(PACES, reverse=True)  # slower to the left
+    assert delay_text(WATCH_PACE) == "pace: 3 updates/s"
+    assert pace_index(0.3) == PACES.index(WATCH_PACE)
 
 
 @pytest.mark.parametrize(

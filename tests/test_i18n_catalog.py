@@ -61,6 +61,8 @@ def indirect_strings() -> list[str]:
     out += [a for a, _ in getattr(scene_grid, "ACTION_VALUE_OPTIONS", ())]
     out += [label for _, label in getattr(training, "BATCH_FIELDS", {}).values()]
     out += [title for _, title in app.TABS] + list(training_panel.REFERENCE_LABELS.values())
+    out += [text for text, _ in training_panel.PLOT_OPTIONS + training_panel.X_OPTIONS]
+    out += list(training_panel.PLOT_TITLES.values())
     out += ["Set r_forbidden = 0", "Set r_forbidden = -10"]
     out += ["solved at {n} steps", "step budget reached ({n} steps)"]  # the trainer's messages
     out += list(CHAPTERS.values()) + [a for a, _ in MODES]

@@ -5,30 +5,51 @@ thread: while "running", every ``latest()`` call performs one update, so a test
 advances training exactly one update per frame. On the gridworld its update moves
 the logits towards the exact optimal actions, so the arrows visibly converge: update u
 reaches the cells within u steps (Manhattan) of a target, so optimality spreads back
-from the target as it does in real training.
+from the target as it does in real training. Each update also publishes an inspection
+(gridsim.inspection) of a small batch sampled from the policy before it, weighted by
+R(tau) (with ratios, a critic or groups as the algorithm named would have them), and the
+run's metric history.
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from agents.agent_file import AgentFileReport
-from agents.history import ReturnHistory
+from agents.history import MetricHistory, ReturnHistory
 from agents.policy_history import PolicyHistory
 from agents.preference_view import MetricHistory as PreferenceHistory
 from agents.preference_view import PreferenceView
 from agents.registry import PREFERENCE_ALGORITHMS
 from agents.trainer import Snapshot
+from gridsim.inspection import METRICS, Inspection, inspect_update
 from gridsim.layout import world_from_dict, world_to_dict
 from gridsim.progress import ProgressTracker
 from gridsim.solvers import optimal_values, policy_value
 from gridsim.tables import build_tables
-from gridsim.trajectory import sample_trajectory
+from gridsim.trajectory import sample_trajectory, sample_walkers
 from gridsim.world import N_ACTIONS, World, default_world
+
+FAKE_WALKERS = 16
+FAKE_GROUP = 4
+
+
+@dataclass(frozen=True, eq=False)
+class FakeBatch:
+    """The arrays of an agents.rollout.Batch that gridsim.inspection reads (time-major)."""
+
+    obs: np.ndarray
+    actions: np.ndarray
+    rewards: np.ndarray
+    valid: np.ndarray
+    ends: np.ndarray
+    episode_returns: tuple
+    fresh: bool = True
 
 
 class FakeTrainer:
@@ -66,6 +87,8 @@ class FakeTrainer:
 
     def _fresh(self) -> None:
         self.update = 0
+        self.metrics = MetricHistory(METRICS)
+        self.inspection = None
         self.returns = ReturnHistory()
         self.policies = PolicyHistory()
         self.recent: deque[float] = deque(maxlen=1000)
@@ -203,6 +226,7 @@ class FakeTrainer:
             self.status, self.message = "failed", "policy loss is nan (try a smaller lr)"
             return
         if self.env == "gridworld":
+            before = self.pi()
             _, q = optimal_values(self.world)
             best = q.argmax(axis=1)
             reached = np.flatnonzero(self._distance_to_target() < self.update)
@@ -210,6 +234,7 @@ class FakeTrainer:
             self._record(float(self.rng.normal(self.update * 0.5, 1.0)))
             if self.prefers:
                 self._record_preferences()
+            self.inspection = self._inspect(before, self.pi())
         else:
             self.weights = tuple(w + self.rng.normal(0, 0.01, w.shape) for w in self.weights)
             self._record(min(500.0, 20.0 + 5 * self.update))
@@ -226,6 +251,18 @@ class FakeTrainer:
         self.recent.append(mean_return)
         arrays = (self._pi(),) if self.env == "gridworld" else self.weights
         self.policies.append(self.update, arrays)
+        clipped = self.algo in ("ppo", "grpo")
+        self.metrics.append(
+            self.update * 1000,
+            {
+                "mean_return": mean_return,
+                "entropy": 1.0 / self.update,
+                "kl_prev": 0.01,
+                "approx_kl": 0.01 if clipped else float("nan"),
+                "clip_fraction": 0.1 if clipped else float("nan"),
+                "loss_policy": 0.1,
+            },
+        )
 
     def _record_preferences(self) -> None:
         """Made-up but plausible TRL metrics: the margin grows, both log-probs fall."""
@@ -266,9 +303,69 @@ class FakeTrainer:
             reward_model=reward_model,
         )
 
-    def _pi(self) -> np.ndarray:
+    def pi(self) -> np.ndarray:
         z = np.exp(self.logits - self.logits.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
+
+    def _pi(self) -> np.ndarray:
+        return self.pi()
+
+    def _inspect(self, before: np.ndarray, after: np.ndarray):
+        """An inspection of FAKE_WALKERS episodes from the policy ``before``, weighted by
+        their discounted return (groups of FAKE_GROUP share a start)."""
+        w = self.world
+        starts = np.repeat(
+            self.rng.choice(w.start_states(), FAKE_WALKERS // FAKE_GROUP), FAKE_GROUP
+        )
+        states, actions, rewards, alive = sample_walkers(w, before, starts, w.horizon, self.rng)
+        discounted = (rewards * w.gamma ** np.arange(w.horizon)).sum(axis=1)
+        ends = np.zeros_like(alive)
+        ends[np.arange(len(starts)), alive.sum(axis=1) - 1] = True
+        batch = FakeBatch(
+            obs=states.T.copy(),
+            actions=actions.T.copy(),
+            rewards=rewards.T.copy(),
+            valid=alive.T.copy(),
+            ends=ends.T.copy(),
+            episode_returns=tuple(rewards.sum(axis=1)),
+        )
+        weights = np.broadcast_to(discounted, rewards.T.shape).copy()
+        extra: dict = {}
+        if self.algo in ("ppo", "grpo"):
+            s, a = batch.obs[:-1][batch.valid], batch.actions[batch.valid]
+            extra.update(ratios=after[s, a] / before[s, a], clip=0.2)
+        if self.algo in ("vpg", "ppo"):
+            v = policy_value(w, before)
+            extra.update(
+                advantages=weights - v[batch.obs[:-1]],
+                value_before=np.zeros(w.n_states),
+                value_after=0.5 * v,
+            )
+        if self.algo == "grpo":
+            groups = np.arange(FAKE_WALKERS) // FAKE_GROUP
+            adv = np.zeros(FAKE_WALKERS)
+            for g in np.unique(groups):
+                r = discounted[groups == g]
+                adv[groups == g] = 0 if np.ptp(r) == 0 else (r - r.mean()) / r.std()
+            weights = np.broadcast_to(adv, rewards.T.shape).copy()
+            extra.update(rollout_returns=discounted, group_size=FAKE_GROUP)
+        dist = np.zeros(w.n_states)
+        dist[w.start_states()] = 1 / len(w.start_states())
+        return inspect_update(
+            update=self.update,
+            algo=self.algo,
+            weight_name="group advantage" if self.algo == "grpo" else "R(tau)",
+            gamma=w.gamma,
+            horizon=w.horizon,
+            batch=batch,
+            weights=weights,
+            kl_prev=0.01,
+            approx_kl=0.01,
+            pi_before=before,
+            pi_after=after,
+            start_distribution=dist,
+            **extra,
+        )
 
     def latest(self) -> Snapshot:
         if self.status == "running":
@@ -277,7 +374,7 @@ class FakeTrainer:
         trajectories: tuple = ()
         progress = None
         if self.env == "gridworld":
-            pi = self._pi()
+            pi = self.pi()
             pi.setflags(write=False)
             trajectories = (sample_trajectory(self.world, pi, rng=self.rng),)
             if self.update:
@@ -304,6 +401,7 @@ class FakeTrainer:
             env=self.env,
             world=self.world if self.env == "gridworld" else None,
             progress=progress,
+            inspection=Inspection(self.inspection, self.metrics.series()),
             timeline=self.policies.timeline(self.shown),
             agent_file=self.report,
             preferences=self._preference_view(),

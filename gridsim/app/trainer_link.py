@@ -56,8 +56,9 @@ class Settings:
     seed: int = 0
     overrides: dict = field(default_factory=dict)
     delay: float = 0.0
+    """Seconds per update (the pace); 0 is full speed."""
     stop_when_solved: bool = True
-    """False on the gridworld: training goes on after the optimum, so edits keep adapting it."""
+    """Stop ("finished") at the first solve, in every scene: Run then keeps training."""
     labeller: str = "synthetic"
     """Where dpo, kto and rlhf get their labels: "synthetic" (the world's return decides) or
     "human" (the person at the labelling panel; the trainer waits for labels)."""

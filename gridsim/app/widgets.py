@@ -23,6 +23,42 @@ from gridsim import limits
 ROW = 28
 
 
+class SteppedSlider(UIHorizontalSlider):
+    """An integer slider whose arrow buttons move it one step, and a click on its track one
+    step towards the click (pygame_gui's own track ignores clicks); dragging works as usual."""
+
+    def process_event(self, event: pygame.event.Event) -> bool:
+        if (
+            event.type == pygame.MOUSEBUTTONDOWN
+            and event.button == 1
+            and self.is_enabled
+            and self.visible
+            and self.rect.collidepoint(event.pos)
+            and not any(
+                b is not None and b.rect.collidepoint(event.pos)
+                for b in (self.sliding_button, self.left_button, self.right_button)
+            )
+        ):
+            toward = 1 if event.pos[0] > self.sliding_button.rect.centerx else -1
+            self.step(toward)
+            return True
+        return super().process_event(event)
+
+    def step(self, steps: int) -> None:
+        """Move ``steps`` steps (clamped to the range) and post the MOVED event a drag posts."""
+        low, high = sorted(self.value_range)
+        value = int(min(high, max(low, int(self.get_current_value()) + steps)))
+        self.set_current_value(value, warn=False)
+        pygame.event.post(
+            pygame.event.Event(
+                pygame_gui.UI_HORIZONTAL_SLIDER_MOVED,
+                value=value,
+                ui_element=self,
+                ui_object_id=self.most_specific_combined_id,
+            )
+        )
+
+
 class Column:
     """Lays out widgets top to bottom in a UIContainer (no background of its own)."""
 
@@ -100,9 +136,7 @@ class Column:
         )
 
     def slider(self, x: int, w: int, start: int, low: int, high: int) -> UIHorizontalSlider:
-        return UIHorizontalSlider(
-            self._rect(x, w, 24), start, (low, high), self.manager, self.container
-        )
+        return SteppedSlider(self._rect(x, w, 24), start, (low, high), self.manager, self.container)
 
     def next_row(self, h: int = ROW + 4) -> None:
         self.y += h

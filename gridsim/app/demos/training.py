@@ -17,18 +17,28 @@ from gridsim.app.draw import style
 from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
-from gridsim.app.panels.training import CONTROLS_HEIGHT, WIDTH, TrainingPanel
+from gridsim.app.panels.training import (
+    CONTROLS_HEIGHT,
+    PACES,
+    WATCH_PACE,
+    WIDTH,
+    TrainingPanel,
+)
 from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController, algorithms
 from gridsim.trajectory import discounted_return, sample_trajectory, sample_walkers
 from gridsim.world import N_ACTIONS, state_name
 
 SOLVED_RETURN = 475.0
+CARTPOLE_PACE = PACES[4]
+"""Five updates a second: an update of CartPole teaches less than one of the gridworld."""
 
 
 class TrainingView(DemoView):
     """A training panel on the right, preset with the demo's algorithm; starts on load."""
 
     env = "gridworld"
+    pace = WATCH_PACE
+    """Seconds per update at the start: slow enough to watch each update."""
 
     def __init__(self, demo, manager, factory=None, seed=0):
         super().__init__(demo, manager, factory, seed)
@@ -36,7 +46,7 @@ class TrainingView(DemoView):
             algo=demo.algo or "simple_pg",
             seed=seed,
             overrides=dict(demo.overrides),
-            stop_when_solved=self.env != "gridworld",
+            delay=self.pace,
         )
         self.controller = TrainingController(self.env, settings, factory)
         self.prepare()
@@ -180,6 +190,7 @@ class CartPoleTrainingView(TrainingView):
     """Demos 9 and 10a: the latest policy balancing the display pole, at real time."""
 
     env = "cartpole"
+    pace = CARTPOLE_PACE
 
     def prepare(self):
         self.display = DisplayCartPole(0)

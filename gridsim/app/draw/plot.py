@@ -120,22 +120,30 @@ def draw_returns_plot(
     window: int = 10,
     stride: int = 1,
     updates: int | None = None,
+    title: str | None = None,
+    x_values=None,
 ) -> None:
     """Axes, the mean return per update (light; per ``stride`` updates on a long run, see
     agents.history), its moving average over ``window`` points (dark) and a dashed
     horizontal ``reference`` (e.g. the optimal return, or CartPole's 475). ``updates`` is
-    the number of updates done (default: one per point)."""
+    the number of updates done (default: one per point). Any other per-update metric draws
+    the same way under its own ``title``; ``x_values`` (one per point, e.g. the env steps
+    at each point's end) puts the points at those x, on an axis from 0, instead of one per
+    update."""
     surface.fill(style.CELL, rect)
     pygame.draw.rect(surface, style.PANEL_EDGE, rect, 1)
     size = 12
-    style.blit_text(
-        surface, t("mean return per update"), (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True
-    )
+    title = t("mean return per update") if title is None else title
+    style.blit_text(surface, title, (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True)
     plot = plot_area(rect)
     if plot.width < 20 or plot.height < 20:
         return
     n_updates = len(mean_returns) * stride if updates is None else updates
-    y = forward_filled(np.asarray(mean_returns, dtype=np.float64))
+    raw = np.asarray(mean_returns, dtype=np.float64)
+    y = forward_filled(raw)
+    xv = None
+    if x_values is not None and y.size:
+        xv = np.asarray(x_values, dtype=np.float64)[raw.size - y.size :]  # as forward_filled
     lo = float(y.min()) if y.size else 0.0
     hi = float(y.max()) if y.size else 1.0
     if reference is not None:
@@ -153,17 +161,17 @@ def draw_returns_plot(
         style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
-    # the x axis counts updates: point i of the (strided) series is update first + i*stride
-    last = float(n_updates)
-    first = last - (max(int(y.size), 1) - 1) * stride if y.size > 1 else 0.0
-    draw_x_ticks(surface, plot, first, max(last, first + 1))
+    if xv is not None:  # env steps, from 0 to the last point's
+        x_last = max(float(xv[-1]), 1.0)
+        draw_x_ticks(surface, plot, 0.0, x_last)
+        caption = t("env steps: {n}", n=f"{int(xv[-1]):,}")
+    else:  # the x axis counts updates: point i of the (strided) series is update first + i*stride
+        last = float(n_updates)
+        first = last - (max(int(y.size), 1) - 1) * stride if y.size > 1 else 0.0
+        draw_x_ticks(surface, plot, first, max(last, first + 1))
+        caption = t("updates: {n}", n=n_updates)
     style.blit_text(
-        surface,
-        t("updates: {n}", n=n_updates),
-        (plot.right, plot.bottom + 19),
-        11,
-        style.MUTED,
-        anchor="topright",
+        surface, caption, (plot.right, plot.bottom + 19), 11, style.MUTED, anchor="topright"
     )
     if reference is not None:
         yy = sy(reference)
@@ -176,7 +184,10 @@ def draw_returns_plot(
 
         def points(series) -> list:
             idx, values = _decimated(series, plot.width)
-            xs = plot.x + idx / (n - 1) * plot.width
+            if xv is not None:
+                xs = plot.x + xv[idx] / x_last * plot.width
+            else:
+                xs = plot.x + idx / (n - 1) * plot.width
             ys = plot.bottom - (values - lo) / (hi - lo) * plot.height
             return np.column_stack([xs, ys]).tolist()
 

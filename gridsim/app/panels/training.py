@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 import pygame
 import pygame_gui
 
@@ -28,11 +29,28 @@ from gridsim.app.widgets import Column, labelled_entry, select_option
 WIDTH = 380
 ALGO_WIDTH = 170
 LABELLER_OPTIONS = (("labeller: synthetic", "synthetic"), ("labeller: you", "human"))
-CONTROLS_HEIGHT = 214
-MAX_DELAY = 2.0
+CONTROLS_HEIGHT = 248
 PLOT_INTERVAL = 0.25  # seconds between redraws of the plot for new points
 # the plot's dashed line: TrainingPanel.reference = (value, one of these keys)
 REFERENCE_LABELS = {"optimal": "optimal policy: {x}", "solved": "solved: {x}"}
+PACES = (2.0, 1.0, 0.5, 1 / 3, 0.2, 0.1, 0.05, 0.0)
+"""Seconds per update the speed slider offers, slowest first; 0 is full speed."""
+WATCH_PACE = PACES[3]
+"""The gridworld's default: three updates a second, each one visible in the arrows."""
+FULL_SPEED = 0.0
+# the plot selector: (shown text, metric) and the x axis (shown text, key)
+METRIC_OPTIONS = (
+    ("mean return", "mean_return"),
+    ("entropy", "entropy"),
+    ("KL to the previous π", "kl_prev"),
+    ("approx KL (from ratios)", "approx_kl"),
+    ("clip fraction", "clip_fraction"),
+    ("policy loss", "loss_policy"),
+    ("value loss", "loss_value"),
+    ("KL loss (to reference)", "loss_kl"),
+)
+METRIC_MENU = "#metric_menu"
+"""Theme id of the metric and x-axis menus (theme.json: they open upwards)."""
 # what the plot can show for dpo / kto / rlhf: the returns, or TRL's preference metrics
 PLOT_OPTIONS = (
     ("plot: return", "return"),
@@ -65,17 +83,33 @@ PLOT_SERIES = {
 }
 RLHF_REWARDS_TITLE = "Σ_t γ^t r_φ(s_t,a_t), mean per update"
 PLOT_MENU_WIDTH = 150
+X_OPTIONS = (("x: updates", "updates"), ("x: env steps", "env_steps"))
+PLOT_TITLES = {
+    "mean_return": "mean return per update",
+    "entropy": "entropy of π(·|s), batch mean",
+    "kl_prev": "KL(π_old ‖ π_new) per update",
+    "approx_kl": "approx KL: mean (ρ − 1) − log ρ",
+    "clip_fraction": "share of steps with ρ outside [1−ε, 1+ε]",
+    "loss_policy": "policy loss",
+    "loss_value": "value loss",
+    "loss_kl": "KL loss to the reference policy",
+}
+
+
+def pace_index(delay: float) -> int:
+    """The slider position of the pace nearest to ``delay`` seconds per update."""
+    return min(range(len(PACES)), key=lambda i: abs(PACES[i] - delay))
 
 
 def delay_from_slider(value: float) -> float:
-    """Slider 0..100 -> seconds between updates (0 = full speed, 100 = 2 s), finer near 0."""
-    return 0.0 if value <= 0 else round(MAX_DELAY * (value / 100) ** 2, 3)
+    """Slider position 0..len(PACES)-1 -> seconds per update (the last is full speed)."""
+    return PACES[max(0, min(len(PACES) - 1, int(value)))]
 
 
 def delay_text(delay: float) -> str:
     if delay <= 0:
-        return t("speed: full")
-    return t("wait {s} s per update", s=f"{delay:.2f}")
+        return t("pace: full speed")
+    return t("pace: {n} updates/s", n=f"{round(1 / delay, 1):g}")
 
 
 def status_rect(size) -> pygame.Rect:
@@ -99,6 +133,7 @@ class TrainingPanel:
         uses_hidden: bool,
         agent_files: bool = False,
         timeline: bool = False,
+        inspectable: bool = False,
     ):
         self.manager = manager
         self.env = env
@@ -172,7 +207,8 @@ class TrainingPanel:
             self.hidden.disable()
             self.hidden.set_tooltip("the gridworld uses a table of logits, no hidden layers")
         col.next_row(36)
-        w = (col.width - 12) // 4
+        n = 5 if inspectable else 4
+        w = (col.width - 4 * (n - 1)) // n
         self.run = col.button(
             "Run", 0, w, tip="train in the background (resumes after Pause) · Space"
         )
@@ -181,10 +217,40 @@ class TrainingPanel:
         self.reset = col.button(
             "Reset", 3 * (w + 4), w, tip="start over with a fresh policy · Ctrl+R"
         )
+        self.inspect = None
+        """The update inspector's button (the gridworld), or None."""
+        if inspectable:
+            self.inspect = col.button(
+                "Inspect",
+                4 * (w + 4),
+                col.width - 4 * (w + 4),
+                tip="open the last update: what it did to every arrow, and why · I",
+            )
         col.next_row(36)
-        self.speed_label = col.label(delay_text(controller.settings.delay), 0, 150)
-        self.speed = col.slider(154, col.width - 154, 0, 0, 100)
-        self.speed.set_tooltip("slow training down to follow one update at a time")
+        delay = controller.settings.delay
+        self.speed_label = col.label(delay_text(delay), 0, 132)
+        self.speed = col.slider(134, col.width - 134 - 96, pace_index(delay), 0, len(PACES) - 1)
+        self.speed.set_tooltip("how many updates a second: arrows and track move one step")
+        self.full_speed = col.button(
+            "Full speed",
+            col.width - 92,
+            92,
+            tip="train as fast as possible; click again to go back to watching",
+        )
+        self._watch_delay = delay if delay > 0 else WATCH_PACE
+        self._show_pace(delay)
+        col.next_row(34)
+        # the last row of the column: its options open upwards, over the buttons (the column
+        # ends here, and a list opening downwards would be cut to one row)
+        self.metric_menu = col.dropdown(
+            list(METRIC_OPTIONS), METRIC_OPTIONS[0], 0, 230, object_id=METRIC_MENU
+        )
+        self.metric_menu.set_tooltip("what the plot below shows (the columns of metrics.csv)")
+        self.x_menu = col.dropdown(
+            list(X_OPTIONS), X_OPTIONS[0], 234, col.width - 234, object_id=METRIC_MENU
+        )
+        self.x_menu.set_tooltip("the plot's x axis: updates or env steps")
+        self.plot_metric, self.plot_x = "mean_return", "updates"
         self._batch_placeholder()
         self._entries = {
             "lr": self.lr,
@@ -214,9 +280,12 @@ class TrainingPanel:
         self.batch_label.set_text(label)  # English: pygame_gui translates it
 
     def choose_algo(self, algo: str) -> None:
-        """Switch algorithm (from the drop-down, a demo or --algo): widgets and trainer agree."""
-        self.base_overrides = {}
+        """Switch algorithm (from the drop-down, a demo or --algo): widgets and trainer agree.
+        Choosing the algorithm already chosen keeps the run."""
         select_option(self.algo, (algo, algo))
+        if algo == self.controller.settings.algo and self.controller.trainer is not None:
+            return
+        self.base_overrides = {}
         self.controller.configure(algo=algo)
         self._batch_placeholder()
         self._labeller_enabled()
@@ -282,6 +351,19 @@ class TrainingPanel:
         """After a language switch: the one label whose text has numbers in it."""
         self.speed_label.set_text(delay_text(self.controller.settings.delay))
 
+    def set_pace(self, delay: float) -> None:
+        """Train at one update per ``delay`` seconds (0: full speed), as the slider does."""
+        self.controller.set_delay(delay)
+        if delay > 0:
+            self._watch_delay = delay
+        self._show_pace(delay)
+
+    def _show_pace(self, delay: float) -> None:
+        self.speed_label.set_text(delay_text(delay))
+        if int(self.speed.get_current_value()) != pace_index(delay):
+            self.speed.set_current_value(pace_index(delay), warn=False)
+        self.full_speed.select() if delay <= 0 else self.full_speed.unselect()
+
     # --- events --------------------------------------------------------------------
     def handle_event(self, event) -> bool:
         """True when the event was one of this panel's widgets."""
@@ -299,8 +381,21 @@ class TrainingPanel:
                     self.agent_files.forget()  # "opened agent.pt, update 68" is no longer true
                 actions[event.ui_element]()
                 return True
+            if event.ui_element is self.full_speed:
+                full = self.controller.settings.delay <= 0
+                self.set_pace(self._watch_delay if full else FULL_SPEED)
+                return True
         elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.algo:
             self.choose_algo(event.text)
+            return True
+        elif (
+            event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
+            and event.ui_element in self._entries.values()
+        ):
+            self._apply_entries()
+            return True
+        elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.speed:
+            self.set_pace(delay_from_slider(event.value))
             return True
         elif (
             event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED
@@ -313,16 +408,14 @@ class TrainingPanel:
         ):
             self.choose_labeller(event.selected_option_id)
             return True
-        elif (
-            event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED
-            and event.ui_element in self._entries.values()
+        elif event.type == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element in (
+            self.metric_menu,
+            self.x_menu,
         ):
-            self._apply_entries()
-            return True
-        elif event.type == pygame_gui.UI_HORIZONTAL_SLIDER_MOVED and event.ui_element is self.speed:
-            delay = delay_from_slider(event.value)
-            self.controller.set_delay(delay)
-            self.speed_label.set_text(delay_text(delay))
+            if event.ui_element is self.metric_menu:
+                self.plot_metric = event.selected_option_id
+            else:
+                self.plot_x = event.selected_option_id
             return True
         return False
 
@@ -365,19 +458,14 @@ class TrainingPanel:
                 )
             )
         else:
-            rate = f"{snap.steps_per_s:,.0f}" if math.isfinite(snap.steps_per_s) else "-"
-            lines.append(
-                (
-                    t(
-                        "{status} · update {u}\n{n} env steps · {r} steps/s",
-                        status=t("starting") if snap.message == "loading" else t(snap.status),
-                        u=snap.update,
-                        n=f"{snap.env_steps:,}",
-                        r=rate,
-                    ),
-                    style.TEXT,
-                )
-            )
+            status = t("starting") if snap.message == "loading" else t(snap.status)
+            fields = dict(status=status, u=snap.update, n=f"{snap.env_steps:,}")
+            if snap.status == "running":  # the real rate at this pace; nothing while paused
+                rate = f"{snap.steps_per_s:,.0f}" if math.isfinite(snap.steps_per_s) else "-"
+                text = t("{status} · update {u}\n{n} env steps · {r} steps/s", r=rate, **fields)
+            else:
+                text = t("{status} · update {u}\n{n} env steps", **fields)
+            lines.append((text, style.TEXT))
             if snap.progress is not None:
                 lines.append(progress_line(snap.progress))
             report = snap.agent_file if self.agent_files is not None else None
@@ -391,6 +479,8 @@ class TrainingPanel:
                     else style.MUTED
                 )
                 lines.append((translate_message(snap.message), color))
+            if snap.status == "finished":
+                lines.append((t("press Run to keep training"), style.MUTED))
         files = self.agent_files.status_line() if self.agent_files is not None else None
         if files is not None:
             lines.append(files)
@@ -416,7 +506,8 @@ class TrainingPanel:
             return
         self.plot_rect = plot
         snap = self.snapshot
-        returns = snap.mean_returns if snap is not None else ()
+        series = self.plot_series()
+        returns = series["values"]
         prefs = getattr(snap, "preferences", None) if snap is not None else None
         self._place_plot_menu(plot, prefs is not None)
         kind = self.plot_kind if prefs is not None else "return"
@@ -428,28 +519,22 @@ class TrainingPanel:
             language(),
             id(self.controller.trainer),
             len(returns) == 0,
+            self.plot_metric,
+            self.plot_x,
         )
         data = (id(snap), len(returns))
         now = time.perf_counter()
-        stale = data != self._plot_data and now - self._plot_time >= PLOT_INTERVAL
+        # while training runs, new points redraw the plot at most 4 times a second; once it
+        # stops, at once (the plot must show the update the status line names)
+        running = snap is not None and snap.status == "running"
+        stale = data != self._plot_data and (now - self._plot_time >= PLOT_INTERVAL or not running)
         if layout != self._plot_key or stale or self._plot_surface is None:
             self._plot_key, self._plot_data, self._plot_time = layout, data, now
             self._plot_surface = style.canvas(self._plot_surface, plot.size)
             if kind != "return":
                 self._draw_preference_plot(kind, prefs, snap.update)
             else:
-                ref, label = self.reference if self.reference else (None, "")
-                if label:
-                    label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
-                draw_returns_plot(
-                    self._plot_surface,
-                    self._plot_surface.get_rect(),
-                    returns,
-                    ref,
-                    label,
-                    stride=snap.returns_stride if snap is not None else 1,
-                    updates=snap.update if snap is not None else 0,
-                )
+                self._draw_metric_plot(series, snap)
         surface.blit(self._plot_surface, plot)
         if self.timeline is not None:
             area = plot_area(plot)
@@ -458,6 +543,30 @@ class TrainingPanel:
             )
             self.timeline.draw_marker(surface, plot, snap)
             self.timeline.draw(surface, snap)
+
+    def _draw_metric_plot(self, series: dict, snap) -> None:
+        """The metric chosen (the returns by default) against updates or env steps."""
+        returns = series["values"]
+        ref, label = self.reference if self.reference else (None, "")
+        if label:
+            label = t(REFERENCE_LABELS[label], x=f"{ref:.3g}")
+        if self.plot_metric != "mean_return":
+            ref, label = None, ""
+        area = self._plot_surface.get_rect()
+        draw_returns_plot(
+            self._plot_surface,
+            area,
+            returns,
+            ref,
+            label,
+            stride=series["stride"],
+            updates=snap.update if snap is not None else 0,
+            title=t(PLOT_TITLES[self.plot_metric]),
+            x_values=series["x"],
+        )
+        if snap is not None and snap.update and not np.isfinite(returns).any():
+            note = t("{algo} does not report this", algo=self.controller.settings.algo)
+            style.blit_text(self._plot_surface, note, area.center, 12, style.MUTED, anchor="center")
 
     def shown_past(self):
         """The past policy the timeline is held at (agents.policy_history.PolicyAt), or None
@@ -490,6 +599,22 @@ class TrainingPanel:
             updates=updates,
             reference=reference,
         )
+
+    def plot_series(self) -> dict:
+        """What the plot shows: {"values", "stride", "x"} of the chosen metric and x axis."""
+        snap = self.snapshot
+        if snap is None:
+            return {"values": (), "stride": 1, "x": None}
+        metrics = snap.inspection.metrics if snap.inspection is not None else None
+        if self.plot_metric == "mean_return" and (self.plot_x == "updates" or metrics is None):
+            return {"values": snap.mean_returns, "stride": snap.returns_stride, "x": None}
+        if metrics is None or self.plot_metric not in metrics.names:
+            return {"values": (), "stride": 1, "x": None}
+        return {
+            "values": metrics.series(self.plot_metric),
+            "stride": metrics.stride,
+            "x": metrics.env_steps if self.plot_x == "env_steps" else None,
+        }
 
     def close(self) -> None:
         if self.agent_files is not None:
@@ -561,6 +686,27 @@ def _number_text(value) -> str:
     if value is None or isinstance(value, bool):
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _checked(limit: limits.Limit, text: str, label: str):
+    """``limits.parse``, its refusal as a ValueError in the user's language."""
+    try:
+        return limits.parse(limit, text, label)
+    except limits.LimitError as e:
+        raise ValueError(
+            t("{field}: {reason!s}", field=t(label), reason=translate_message(e.reason))
+        ) from None
+
+
+__all__ = [
+    "TrainingPanel",
+    "Settings",
+    "parse_hyper",
+    "delay_from_slider",
+    "WIDTH",
+    "CONTROLS_HEIGHT",
+    "REFERENCE_LABELS",
+]
 
 
 def _option(options, value):

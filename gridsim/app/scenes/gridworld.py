@@ -23,7 +23,7 @@ from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.panels import reward_overlay
 from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
-from gridsim.app.panels.training import WIDTH, TrainingPanel, status_rect
+from gridsim.app.panels.training import WATCH_PACE, WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
 from gridsim.app.widgets import Column, labelled_entry, select_option
@@ -99,7 +99,7 @@ class GridworldScene(ColumnsScene):
         self._dialog_kind = ""
         self._dialog_folder: Path | None = None  # where the last layout was opened or saved
         self.controller = TrainingController(
-            "gridworld", Settings(algo="reinforce", stop_when_solved=False), factory
+            "gridworld", Settings(algo="reinforce", delay=WATCH_PACE), factory
         )
         self.controller.set_world(self.world, keep_policy=False)
         self.panel = TrainingPanel(
