@@ -162,21 +162,29 @@ def test_demo_10b_group_advantages_sum_to_zero_per_group(scene, manager):
     assert len(sums) == 4 and np.allclose(sums, 0.0, atol=1e-6)
 
 
-def test_demo_10b_a_group_of_equal_returns_says_why_it_has_no_bars(scene, manager):
+def test_demo_10b_shows_the_groups_of_every_update(scene, manager):
+    scene.load("10b")
+    run(scene, manager, 3)
+    first = scene.readout()["groups_update"]
+    run(scene, manager, 3)
+    assert scene.readout()["groups_update"] > first > 0  # the last update's, not stale ones
+
+
+def test_demo_10b_tied_groups_say_why_they_have_no_bars(scene, manager):
+    from gridsim.solvers import optimal_values
+
     scene.load("10b")
     view = scene.view
-    view.clock = -1e9  # keep these groups: no resampling while the frames run
-    view.groups = [(8, np.full(8, 8.78), np.zeros(8)), (4, np.arange(8.0), np.arange(8.0) - 3.5)]
-    surface = run(scene, manager, 2)
-    assert scene.readout()["flat_groups"] == 1
-    # the note's grey text sits above the flat group's line, where bars would be
-    r, mid = view.groups_rect, view.groups_rect.y + 30 + (view.groups_rect.height - 60) // 2
-    slot = pygame.Rect(r.x + 8, mid - 60, r.width // 2 - 24, 50)
-    assert any(
-        surface.get_at((x, y))[:3] != (255, 255, 255)
-        for x in range(slot.left, slot.right)
-        for y in range(slot.top, slot.bottom)
-    )
+    # a deterministic policy on deterministic moves: a group's rollouts all get one return
+    best = optimal_values(view.world)[1].argmax(axis=1)
+    view.controller.trainer.logits[np.arange(len(best)), best] = 80.0
+    run(scene, manager, 3)
+    out = scene.readout()
+    assert out["flat_groups"] == out["groups"] == 4
+    assert "Every group tied" in view.summary[0]
+    notes = [r for r in view.drawn_text if r.colliderect(view.groups_rect)]
+    assert len(notes) >= 4 + 4  # a note (and a mean) per group, inside the box
+    assert all(not a.colliderect(b) for i, a in enumerate(notes) for b in notes[i + 1 :])
 
 
 def test_demo_9_shows_its_preset_hyper_parameters_and_keeps_them(scene, manager):

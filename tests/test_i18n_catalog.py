@@ -63,6 +63,11 @@ def indirect_strings() -> list[str]:
     out += [title for _, title in app.TABS] + list(training_panel.REFERENCE_LABELS.values())
     out += [text for text, _ in training_panel.PLOT_OPTIONS + training_panel.X_OPTIONS]
     out += list(training_panel.PLOT_TITLES.values())
+    from gridsim.app.panels import inspector
+    from gridsim.inspection import WEIGHT_NAMES
+
+    out += [text for _, text in inspector.VIEWS] + list(inspector.VIEW_TIPS.values())
+    out += list(WEIGHT_NAMES.values()) + ["Pause"]  # the Play button's other face
     out += ["Set r_forbidden = 0", "Set r_forbidden = -10"]
     out += ["solved at {n} steps", "step budget reached ({n} steps)"]  # the trainer's messages
     out += list(CHAPTERS.values()) + [a for a, _ in MODES]

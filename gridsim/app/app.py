@@ -257,8 +257,8 @@ class App:
     def shortcut(self, key: int, mod: int) -> bool:
         """The keyboard's way to the buttons (their tooltips name the keys): Space runs or
         pauses, S steps, Ctrl+R resets, Ctrl+O / Ctrl+S open / save a layout, Ctrl+Shift+O /
-        Ctrl+Shift+S open / save an agent, R records, Ctrl+1..4 switch tabs, Ctrl+Q quits.
-        True when ``key`` was one of them."""
+        Ctrl+Shift+S open / save an agent, R records, I opens or closes the update inspector,
+        Ctrl+1..4 switch tabs, Ctrl+Q quits. True when ``key`` was one of them."""
         ctrl = bool(mod & pygame.KMOD_CTRL)
         if ctrl and key == pygame.K_q:
             self.running = False
@@ -282,6 +282,11 @@ class App:
             button = getattr(files, "open_button" if key == pygame.K_o else "save_button", None)
         elif key in (pygame.K_o, pygame.K_s) and ctrl:
             button = getattr(scene, "open_button" if key == pygame.K_o else "save_button", None)
+        elif key == pygame.K_i and not ctrl:
+            inspector = getattr(scene, "inspector", None)
+            button = getattr(panel, "inspect", None)
+            if inspector is not None and inspector.is_open:
+                button = inspector.close_button
         else:
             return False
         if button is None or not button.visible or not button.is_enabled:

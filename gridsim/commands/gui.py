@@ -8,6 +8,11 @@ import sys
 
 from gridsim.limits import short_repr
 
+INSPECTOR_VIEWS = ("batch", "change", "gradient", "critic", "ratios", "groups")
+"""gridsim.app.panels.inspector.VIEWS (named here so --help imports no pygame)."""
+MAX_PAUSE_AFTER = 10_000
+PAUSE_AFTER_TIMEOUT = 600.0
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -31,7 +36,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("en", "zh"), help="language (default: the remembered one)")
     p.add_argument("--layout", metavar="FILE", help="a layout JSON file for the gridworld scene")
     p.add_argument("--algo", metavar="NAME", help="start training this algorithm at once")
-    p.add_argument("--frames", metavar="N", help="quit after N frames")
+    p.add_argument(
+        "--pause-after",
+        type=int,
+        metavar="N",
+        help="train N updates (of --algo, or the scene's algorithm), then pause",
+    )
+    p.add_argument(
+        "--inspect",
+        nargs="?",
+        const="batch",
+        choices=INSPECTOR_VIEWS,
+        metavar="VIEW",
+        help="open the update inspector on the last update, in VIEW (default batch; also "
+        "change, gradient, critic, ratios, groups); gridworld",
+    )
+    p.add_argument("--frames", metavar="N", help="quit after N frames (after --pause-after's)")
     p.add_argument("--screenshot", metavar="PATH", help="save the last frame as a PNG")
     p.add_argument(
         "--size", default="1280x800", metavar="WxH", help="window size (default 1280x800)"
@@ -82,16 +102,17 @@ def check_record_path(path) -> str | None:
     return None
 
 
-def record_and_run(app, args) -> int:
-    """Run the app (for --frames frames) while recording into --record, then save: 0, or 1
-    with one line when the recording failed. Ctrl+C cancels it (nothing is saved)."""
+def record_and_run(app, args, after: int = 0) -> int:
+    """Run the app (for --frames frames more than ``after``) while recording into --record,
+    then save: 0, or 1 with one line when the recording failed. Ctrl+C cancels it (nothing
+    is saved)."""
     if args.record is not None:
         if args.record_plot:
             app.recording.choose(f"{app.recording.fmt}+plot")
         if not app.start_recording(args.record):
             print(f"error: --record {app.recording.notice}", file=sys.stderr)
             return 1
-    app.run(args.frames)
+    app.run(None if args.frames is None else after + args.frames)
     if args.record is None:
         return 0
     result = app.finish_recording()
@@ -128,6 +149,12 @@ def run(args: argparse.Namespace) -> int:
         check_screenshot(args.screenshot)
     except WindowError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.pause_after is not None and not 1 <= args.pause_after <= MAX_PAUSE_AFTER:
+        print(f"error: --pause-after must be 1..{MAX_PAUSE_AFTER}", file=sys.stderr)
+        return 2
+    if args.inspect and args.scene != "gridworld":
+        print("error: --inspect needs --scene gridworld", file=sys.stderr)
         return 2
     world = None
     if args.layout:
@@ -188,13 +215,30 @@ def run(args: argparse.Namespace) -> int:
     )
     code = 0
     try:
+        panel = app.scene.panel
         if args.algo:
-            panel = app.scene.panel
             panel.choose_algo(args.algo)
+        if args.pause_after is not None:
+            if not train_then_pause(app, args.pause_after):
+                return 1
+        elif args.algo:
             panel.controller.run()
         if args.agent:
             app.open_agent(args.agent)
-        code = record_and_run(app, args)
+        if args.inspect:
+            inspector = app.scene.inspector
+            app.scene.toggle_inspector()
+            app.frame()
+            if args.inspect != "batch" and not inspector.available().get(args.inspect):
+                shown = ", ".join(k for k, ok in inspector.available().items() if ok) or "none"
+                print(
+                    f"error: no {args.inspect} view for this update (available: {shown})",
+                    file=sys.stderr,
+                )
+                return 2
+            inspector.set_view(args.inspect)
+        # --frames counts the frames drawn from here (after the --pause-after updates)
+        code = record_and_run(app, args, after=app.frames)
         if args.agent and code == 0:
             code = agent_outcome(app, args.agent)
         if args.screenshot:
@@ -205,6 +249,32 @@ def run(args: argparse.Namespace) -> int:
     finally:
         app.close()
     return code
+
+
+def train_then_pause(app, updates: int, timeout: float = PAUSE_AFTER_TIMEOUT) -> bool:
+    """Make exactly ``updates`` updates (Step after Step, so the same seed always gives the
+    same picture), running the app's frames meanwhile; False (and one line on stderr) when
+    training fails or takes longer than ``timeout`` seconds."""
+    import time
+
+    controller = app.scene.panel.controller
+    for _ in range(updates):
+        controller.step()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.frame()
+        snap = controller.latest()
+        if snap is not None and snap.status == "failed":
+            print(f"error: training failed: {snap.message}", file=sys.stderr)
+            return False
+        if controller.error:
+            print(f"error: {controller.error}", file=sys.stderr)
+            return False
+        if snap is not None and snap.update >= updates:
+            app.frame()  # draw the paused state once
+            return True
+    print(f"error: {updates} updates took longer than {timeout:.0f} s", file=sys.stderr)
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,10 +13,12 @@ import pygame
 
 from gridsim.app.cartpole_display import DisplayCartPole, policy_probs
 from gridsim.app.demos.view import DemoView, demo_world, draw_board, fit_grid, panel_box
+from gridsim.app.draw import inspection as draw_ins
 from gridsim.app.draw import style
 from gridsim.app.draw.cartpole import draw_action_bar, draw_display
 from gridsim.app.exact import ExactCache
 from gridsim.app.i18n import t
+from gridsim.app.panels.inspector_views import group_summary
 from gridsim.app.panels.training import (
     CONTROLS_HEIGHT,
     PACES,
@@ -25,10 +27,12 @@ from gridsim.app.panels.training import (
     TrainingPanel,
 )
 from gridsim.app.trainer_link import BATCH_FIELDS, Settings, TrainingController, algorithms
-from gridsim.trajectory import discounted_return, sample_trajectory, sample_walkers
+from gridsim.trajectory import sample_trajectory
 from gridsim.world import N_ACTIONS, state_name
 
 SOLVED_RETURN = 475.0
+GROUP_SLOT = 120
+"""Pixels a GRPO group needs to show its bars and words side by side."""
 CARTPOLE_PACE = PACES[4]
 """Five updates a second: an update of CartPole teaches less than one of the gridworld."""
 
@@ -238,17 +242,18 @@ class CartPoleTrainingView(TrainingView):
 
 
 class GrpoView(GridTrainingView):
-    """Demo 10b: GRPO training, and groups of episodes from the latest policy side by side,
-    each episode's bar its group-relative advantage."""
+    """Demo 10b: GRPO training, and the groups its last update learned from side by side (new
+    with every update), each episode's bar its group-relative advantage; a group whose
+    returns tie has no bars and says why."""
 
     GROUPS = 4
-    GROUP_SIZE = 8
-    RESAMPLE_SECONDS = 2.0
 
     def prepare(self):
         super().prepare()
-        self.groups: list[tuple[int, np.ndarray, np.ndarray]] = []
-        self.clock = self.RESAMPLE_SECONDS
+        self.groups: tuple = ()  # gridsim.inspection.Group: the first GROUPS of the update
+        self.groups_update = 0
+        self.summary: list[str] = []
+        self.drawn_text: list[pygame.Rect] = []  # the groups' text boxes, last frame
 
     def layout(self, rect):
         DemoView.layout(self, rect)
@@ -260,100 +265,41 @@ class GrpoView(GridTrainingView):
             m.x + 6, m.y + grid_h + 8, m.width - 12, m.height - grid_h - 12
         )
 
-    def sample_groups(self) -> None:
-        """GROUPS start cells, GROUP_SIZE episodes from each under the latest policy."""
-        from agents.estimators import group_relative
-
-        starts = self.rng.choice(self.world.start_states(), self.GROUPS, replace=False)
-        walkers = np.repeat(starts, self.GROUP_SIZE)
-        _, _, rewards, _ = sample_walkers(
-            self.world, self.policy(), walkers, self.world.horizon, self.rng
-        )
-        returns = np.array([discounted_return(r, self.world.gamma) for r in rewards])
-        adv = group_relative(returns, np.repeat(np.arange(self.GROUPS), self.GROUP_SIZE))
-        self.groups = [
-            (
-                int(s),
-                returns[i * self.GROUP_SIZE : (i + 1) * self.GROUP_SIZE],
-                adv[i * self.GROUP_SIZE : (i + 1) * self.GROUP_SIZE],
-            )
-            for i, s in enumerate(starts)
-        ]
-
     def update(self, dt):
         super().update(dt)
-        self.clock += dt
-        if self.clock >= self.RESAMPLE_SECONDS:
-            self.clock = 0.0
-            self.sample_groups()
+        ins = getattr(getattr(self.panel.snapshot, "inspection", None), "last", None)
+        if ins is not None and ins.groups and ins.update != self.groups_update:
+            self.groups = ins.groups[: self.GROUPS]
+            self.groups_update = ins.update
+            self.summary = group_summary(ins.groups)
 
     def draw(self, surface):
         self.draw_grid(surface)
         r = self.groups_rect
         panel_box(surface, r)
-        style.blit_text(
-            surface,
-            t(
-                "{G} episodes per group, from the latest policy; bars: advantage A_i",
-                G=self.GROUP_SIZE,
-            ),
-            (r.x + 8, r.y + 6),
-            13,
-            bold=True,
-        )
         if self.groups:
-            slot = r.width // len(self.groups)
-            mid = r.y + 30 + (r.height - 60) // 2
-            half_h = (r.height - 70) // 2
-            for k, (start, returns, adv) in enumerate(self.groups):
-                x0 = r.x + k * slot + 8
-                style.blit_text(
-                    surface,
-                    t("start {s}", s=state_name(start)),
-                    (x0, r.y + 26),
-                    13,
-                    style.START,
-                    True,
-                )
-                # the returns GRPO compares here are discounted (the world's gamma), unlike
-                # the undiscounted episode returns of the curve on the right
-                label = t("mean discounted R {m}", m=f"{returns.mean():.2f}")
-                lines = style.wrap(label, 11, slot - 20)
-                style.blit_lines(
-                    surface, lines, (x0, r.bottom - 6 - 15 * len(lines)), 11, style.MUTED
-                )
-                bar_w = max(3, (slot - 24) // self.GROUP_SIZE - 2)
-                pygame.draw.line(surface, style.MUTED, (x0, mid), (x0 + slot - 20, mid))
-                if not np.any(adv):  # equal returns: group_relative gives every episode 0
-                    self._draw_flat_note(surface, x0, mid, slot - 24)
-                for i, a in enumerate(adv):
-                    if a == 0:
-                        continue
-                    h = int(min(1.0, abs(a) / 2.5) * half_h)
-                    color = style.POSITIVE if a > 0 else style.NEGATIVE
-                    bx = x0 + i * (bar_w + 2)
-                    rect = pygame.Rect(bx, mid - h if a > 0 else mid, bar_w, max(1, h))
-                    pygame.draw.rect(surface, color, rect)
-                if k:
-                    pygame.draw.line(
-                        surface,
-                        style.PANEL_EDGE,
-                        (r.x + k * slot, r.y + 24),
-                        (r.x + k * slot, r.bottom - 6),
-                    )
+            head = t(
+                "the groups of update {u}: {G} episodes each; bars: advantage A_i",
+                u=self.groups_update,
+                G=len(self.groups[0].returns),
+            )
+        else:
+            head = t("the groups of every update appear here")
+        inner = r.inflate(-16, -12)
+        y = inner.y
+        for part in style.wrap(head, 13, inner.width, bold=True)[:2]:
+            y = style.blit_text(surface, part, (inner.x, y), 13, bold=True).bottom
+        for part in style.wrap(self.summary[0], 12, inner.width)[:2] if self.summary else ():
+            y = style.blit_text(surface, part, (inner.x, y), 12, style.MUTED).bottom
+        body = pygame.Rect(inner.x - 6, y + 8, inner.width + 12, inner.bottom - y - 8)
+        shown = min(len(self.groups), max(1, body.width // GROUP_SLOT))
+        self.drawn_text = draw_ins.draw_groups(surface, body, self.groups, shown)
         TrainingView.draw(self, surface)
-
-    def _draw_flat_note(self, surface, x, mid, width) -> None:
-        """Say in words why a group has no bars (a converged policy: equal returns)."""
-        note = t(
-            "all {G} returns equal → every advantage is 0: nothing to prefer", G=self.GROUP_SIZE
-        )
-        lines = style.wrap(note, 13, width)
-        style.blit_lines(surface, lines, (x, mid - 12 - len(lines) * 17), 13, style.MUTED)
 
     def readout(self):
         out = super().readout()
-        out["group_advantage_sums"] = [float(adv.sum()) for _, _, adv in self.groups]
+        out["group_advantage_sums"] = [float(g.advantages.sum()) for g in self.groups]
         out["groups"] = len(self.groups)
-        out["flat_groups"] = sum(1 for _, _, adv in self.groups if not np.any(adv))
+        out["flat_groups"] = sum(1 for g in self.groups if g.tied)
+        out["groups_update"] = self.groups_update
         return out

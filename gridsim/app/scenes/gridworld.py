@@ -23,6 +23,7 @@ from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.panels import reward_overlay
 from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
+from gridsim.app.panels.inspector import Inspector
 from gridsim.app.panels.training import WATCH_PACE, WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
@@ -110,12 +111,14 @@ class GridworldScene(ColumnsScene):
             uses_hidden=False,
             agent_files=True,
             timeline=True,
+            inspectable=True,
         )
         self.panel.agent_files.on_opened = self._agent_opened
         self.labelling = LabellingPanel(manager, self.controller, seed)
         self.labelling_shown = False
         self.reward_geos: list = []  # the boards beside the implicit reward (see reward_overlay)
         self._reward_boards: list = []
+        self.inspector = Inspector(manager, LEFT_WIDTH)
         self._build_left()
         self.layout(size)
 
@@ -239,15 +242,19 @@ class GridworldScene(ColumnsScene):
         self.left_rect = pygame.Rect(0, TOP_BAR, LEFT_WIDTH, h - TOP_BAR)
         self.right_rect = pygame.Rect(w - WIDTH, TOP_BAR, WIDTH, h - TOP_BAR)
         self.status_rect = status_rect((w, h))
-
-    def show(self) -> None:
-        super().show()
-        if self.labelling_shown:
-            self.labelling.show()
-
-    def hide(self) -> None:
-        super().hide()
-        self.labelling.hide()
+        # the inspector's layout: more room for words above and below a smaller board
+        x, width = center.x + 12, center.width - 24
+        self.inspect_hint = pygame.Rect(x, center.y + 6, width, 92)
+        self.inspect_text = pygame.Rect(x, center.bottom - 112, width, 106)
+        self.inspect_area = pygame.Rect(
+            x,
+            self.inspect_hint.bottom + 4,
+            width,
+            self.inspect_text.y - self.inspect_hint.bottom - 10,
+        )
+        self.inspect_geo = draw_grid.GridGeometry.fit(
+            self.inspect_area, self.world.rows, self.world.cols
+        )
 
     def keep_clear(self) -> list[pygame.Rect]:
         """Also the labelling panel's message (a label file's error, under its buttons)."""
@@ -360,7 +367,48 @@ class GridworldScene(ColumnsScene):
         self.traj = None
 
     # --- events --------------------------------------------------------------------------
+    # --- the update inspector ----------------------------------------------------------------
+    def toggle_inspector(self) -> None:
+        """Open the last update in the inspector (training pauses), or close it."""
+        if self.inspector.is_open:
+            self.inspector.close()
+            self.left.container.show()
+            return
+        self.controller.pause()
+        self.left.container.hide()
+        self.inspector.open()
+
+    def show(self) -> None:
+        super().show()
+        if self.labelling_shown:
+            self.labelling.show()
+        if self.inspector.is_open:
+            self.left.container.hide()
+            self.inspector.show()
+
+    def hide(self) -> None:
+        super().hide()
+        self.labelling.hide()
+        self.inspector.hide()
+
     def handle_event(self, event) -> None:
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in (
+            self.panel.inspect,
+            self.inspector.close_button,
+        ):
+            self.toggle_inspector()
+            return
+        if self.inspector.is_open:
+            if self.inspector.handle_event(event):
+                return
+            if event.type == pygame.MOUSEMOTION:
+                self.hover = self.inspector.hover = self.inspect_geo.state_at(event.pos)
+                return
+            if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                state = self.inspect_geo.state_at(event.pos)
+                if state is not None:
+                    self.inspector.select_cell(state)
+                    return
         if self.panel.handle_event(event):
             if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in (
                 self.panel.run,
@@ -576,6 +624,7 @@ class GridworldScene(ColumnsScene):
         if self._focused is not None and focused != self._focused:
             self._apply_field(self._focused)
         self._focused = focused
+        self.inspector.update(self.panel.snapshot, self.world, dt)
         optimal = self.exact.optimal(self.world)
         self.panel.reference = (
             (optimal.episode_return, "optimal") if optimal.episode_return is not None else None
@@ -609,6 +658,17 @@ class GridworldScene(ColumnsScene):
         pygame.draw.line(
             surface, style.PANEL_EDGE, self.right_rect.topleft, self.right_rect.bottomleft
         )
+        if self.inspector.is_open:
+            self.inspector.draw(
+                surface,
+                self.inspect_geo,
+                self.inspect_area,
+                self.inspect_hint,
+                self.inspect_text,
+                self.left_rect,
+            )
+            self.panel.draw(surface, self.status_rect)
+            return
         self._draw_message(surface)
         self._draw_hint(surface)
         board = self.board_picture()
@@ -830,6 +890,7 @@ class GridworldScene(ColumnsScene):
     def close(self) -> None:
         self.labelling.close()
         self.panel.close()
+        self.inspector.kill()
 
 
 def step_probs(traj, pi: np.ndarray) -> np.ndarray:

@@ -1,0 +1,256 @@
+"""The update inspector driven by posted events: open it on update 3, switch views, step
+through a trajectory with the arrow keys, pick another one, click a cell, follow Step, and
+never put text on text (fake trainers, no torch; one real run through the command line)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pygame_gui
+import pytest
+
+from gridsim.app import language
+from gridsim.app.app import App
+from gridsim.app.testing import fake_factory
+from gridsim.layout import load_layout, shipped_layout
+from gridsim.world import default_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def made():
+    return []
+
+
+@pytest.fixture
+def app(made):
+    a = App(factory=fake_factory(made), lang="en", remember=False)
+    a.frame()
+    yield a
+    a.close()
+
+
+def frames(app, n=2):
+    for _ in range(n):
+        app.frame()
+
+
+def key(app, k):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0))
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=k, mod=0, unicode="", scancode=0))
+    frames(app)
+
+
+def press(app, button):
+    pygame.event.post(pygame.event.Event(pygame_gui.UI_BUTTON_PRESSED, ui_element=button))
+    frames(app)
+
+
+def paused_at(app, algo, updates):
+    """The gridworld scene with ``algo`` paused after ``updates`` Steps (S key)."""
+    scene = app.scene
+    scene.panel.choose_algo(algo)
+    for _ in range(updates):
+        key(app, pygame.K_s)
+    frames(app)
+    return scene
+
+
+def test_i_opens_the_inspector_on_the_last_update_and_pauses(app, made):
+    scene = paused_at(app, "simple_pg", 3)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    assert ins.is_open and ins.readout()["update"] == 3
+    assert made[-1].calls[-1] == ("pause",)
+    assert not scene.left.container.visible and ins.column.container.visible
+    assert ins.readout()["views"] == ["batch", "change", "gradient"]  # simple_pg: no critic
+    key(app, pygame.K_i)
+    assert not ins.is_open and scene.left.container.visible
+
+
+def test_the_inspect_button_opens_it_too_and_says_when_there_is_no_update(app):
+    scene = app.scene
+    press(app, scene.panel.inspect)
+    assert scene.inspector.is_open and scene.inspector.readout()["update"] is None
+    assert scene.inspector.text_rects  # "No update to inspect yet: press Step"
+
+
+def test_arrow_keys_step_through_the_chosen_trajectory(app):
+    scene = paused_at(app, "simple_pg", 3)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    traj = ins.sel.trajectory(ins.ins)
+    assert ins.readout()["step"] == 0
+    key(app, pygame.K_RIGHT)
+    key(app, pygame.K_RIGHT)
+    out = ins.readout()
+    assert out["step"] == 2 and out["weight"] == pytest.approx(float(traj.weights[2]))
+    key(app, pygame.K_LEFT)
+    assert ins.readout()["step"] == 1
+    for _ in range(len(traj) + 3):
+        key(app, pygame.K_RIGHT)
+    assert ins.readout()["step"] == len(traj) - 1  # stops at the last step
+    # the sidebar names the step's s_t, a_t, r_t, log pi and Phi_t
+    k = len(traj) - 1
+    words = " | ".join(ins.readout()["sidebar"])
+    assert (
+        f"s_t = s{int(traj.states[k]) + 1}" in words
+        and f"a_t = a{int(traj.actions[k]) + 1}" in words
+    )
+    assert "r_t = " in words and "log π(a_t|s_t) = " in words and "Φ_t = " in words
+
+
+def test_picking_a_trajectory_from_the_list_shows_it_from_its_first_step(app):
+    scene = paused_at(app, "simple_pg", 3)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    key(app, pygame.K_RIGHT)
+    items = ins.trajectory_list.item_list
+    assert len(items) == len(ins.ins.trajectories) >= 2
+    for item in items:
+        item["selected"] = False
+    items[2]["selected"] = True
+    pygame.event.post(
+        pygame.event.Event(
+            pygame_gui.UI_SELECTION_LIST_NEW_SELECTION,
+            ui_element=ins.trajectory_list,
+            text=items[2]["text"],
+        )
+    )
+    frames(app)
+    assert ins.readout()["trajectory"] == 2 and ins.readout()["step"] == 0
+
+
+def test_play_walks_the_trajectory_by_itself(app):
+    scene = paused_at(app, "simple_pg", 3)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    press(app, ins.play_button)
+    assert ins.playing
+    ins.update(scene.panel.snapshot, scene.world, 1.0)  # a second later
+    assert ins.readout()["step"] >= 1
+
+
+def test_views_switch_and_unavailable_ones_are_disabled(app):
+    scene = paused_at(app, "ppo", 2)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    assert ins.readout()["views"] == ["batch", "change", "gradient", "critic", "ratios"]
+    assert not ins.view_buttons["groups"].is_enabled
+    for view in ("change", "gradient", "critic", "ratios"):
+        press(app, ins.view_buttons[view])
+        assert ins.view == view and ins.text_rects
+    assert not ins.trajectory_list.visible  # the list belongs to the batch view
+    key(app, pygame.K_RIGHT)  # the arrow keys take you back to the batch
+    assert ins.view == "batch" and ins.trajectory_list.visible
+
+
+def test_a_click_on_the_board_selects_a_cell_and_edits_nothing(app):
+    scene = paused_at(app, "simple_pg", 2)
+    key(app, pygame.K_i)
+    press(app, scene.inspector.view_buttons["change"])
+    world = scene.world
+    pos = scene.inspect_geo.center(4)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+    frames(app)
+    assert scene.world is world and scene.inspector.cell == 4
+
+
+def test_step_while_inspecting_moves_the_inspector_to_the_new_update(app):
+    scene = paused_at(app, "simple_pg", 2)
+    key(app, pygame.K_i)
+    key(app, pygame.K_RIGHT)
+    key(app, pygame.K_s)
+    frames(app)
+    assert scene.inspector.readout()["update"] == 3 and scene.inspector.readout()["step"] == 0
+
+
+def test_the_estimate_and_the_exact_gradient_shown_are_those_of_the_update(app):
+    from gridsim.inspection import cosine
+
+    scene = paused_at(app, "rtg_pg", 3)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    exact = ins.ins.exact(scene.world)
+    assert ins.readout()["cosine"] == pytest.approx(cosine(ins.ins.estimate, exact))
+    np.testing.assert_allclose(ins.exact().gradient, exact)
+
+
+WORLDS = {
+    "3x3": default_world(),
+    "5x5": load_layout(shipped_layout("zhao_5x5")),
+    "10x10": default_world().with_changes(
+        rows=10, cols=10, forbidden=frozenset({11, 12, 45, 46, 77}), targets=frozenset({99})
+    ),
+}
+
+
+def widget_rects(inspector):
+    widgets = [inspector.close_button, *inspector.view_buttons.values()]
+    widgets += [w for w in inspector.batch_widgets if w.visible]
+    return [w.rect for w in widgets]
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 800)])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_text_of_the_inspector_lands_on_other_text_or_its_widgets(size, lang):
+    app = App(size=size, factory=fake_factory(), lang=lang, remember=False)
+    try:
+        scene = app.scene
+        for algo in ("ppo", "grpo"):
+            scene.panel.choose_algo(algo)
+            for name, world in WORLDS.items():
+                scene.set_world(world, keep_policy=False)
+                scene.controller.step()
+                scene.controller.step()
+                frames(app)
+                if not scene.inspector.is_open:
+                    scene.toggle_inspector()
+                ins = scene.inspector
+                for view in ins.readout()["views"]:
+                    ins.set_view(view)
+                    ins.hover = 0
+                    frames(app)
+                    where = f"{algo} {name} {view} {size} {lang}"
+                    boxes = ins.text_rects
+                    assert boxes, where
+                    for i, a in enumerate(boxes):
+                        for b in boxes[i + 1 :]:
+                            assert not a.colliderect(b), f"{where}: {a} {b}"
+                    for box in boxes:
+                        assert box.right <= size[0] - 380 and box.bottom <= size[1], where
+                        for w in widget_rects(ins):
+                            assert not box.colliderect(w), f"{where}: {box} on widget {w}"
+    finally:
+        app.close()
+        language.set_language("en", remember=False)
+
+
+def test_the_command_line_pauses_after_3_updates_of_simple_pg_and_inspects(tmp_path):
+    """The real trainer, as a teacher scripts a screenshot for a slide."""
+    shot = tmp_path / "update3.png"
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    cmd = [sys.executable, "-m", "gridsim.commands.gui", "--headless", "--algo", "simple_pg"]
+    cmd += ["--pause-after", "3", "--inspect", "--frames", "2", "--lang", "en"]
+    cmd += ["--screenshot", str(shot), "--size", "1024x700"]
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert pygame.image.load(str(shot)).get_size() == (1024, 700)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--pause-after", "0"], "--pause-after"),
+        (["--inspect", "--scene", "cartpole"], "--inspect"),
+    ],
+)
+def test_the_command_line_refuses_bad_inspector_flags(args, message):
+    cmd = [sys.executable, "-m", "gridsim.commands.gui", "--headless", *args]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and message in result.stderr
