@@ -236,7 +236,7 @@ def test_the_command_line_pauses_after_3_updates_of_simple_pg_and_inspects(tmp_p
     shot = tmp_path / "update3.png"
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     cmd = [sys.executable, "-m", "gridsim.commands.gui", "--headless", "--algo", "simple_pg"]
-    cmd += ["--pause-after", "3", "--inspect", "--frames", "2", "--lang", "en"]
+    cmd += ["--pause-after", "3", "--inspect", "change", "--frames", "2", "--lang", "en"]
     cmd += ["--screenshot", str(shot), "--size", "1024x700"]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
@@ -254,3 +254,20 @@ def test_the_command_line_refuses_bad_inspector_flags(args, message):
     cmd = [sys.executable, "-m", "gridsim.commands.gui", "--headless", *args]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_widget_texts_of_the_inspector_and_the_plot_selector_carry_no_markup():
+    """pygame_gui cannot typeset: V^π in a tooltip would show a literal caret."""
+    from gridsim.app.draw import formulas
+    from gridsim.app.panels import inspector, training
+
+    texts = [text for _, text in inspector.VIEWS] + list(inspector.VIEW_TIPS.values())
+    texts += [text for text, _ in training.PLOT_OPTIONS + training.X_OPTIONS]
+    assert not [text for text in texts if formulas.has_scripts(text)]
+
+
+def test_the_command_line_names_the_inspectors_views():
+    from gridsim.app.panels.inspector import VIEWS
+    from gridsim.commands.gui import INSPECTOR_VIEWS
+
+    assert INSPECTOR_VIEWS == tuple(key for key, _ in VIEWS)

@@ -34,8 +34,8 @@ VIEW_TIPS = {
     "batch": "the trajectories this update learned from, step by step (← →)",
     "change": "how much every arrow π(a|s) changed in this update",
     "gradient": "this batch's gradient estimate beside the exact policy gradient",
-    "critic": "the learned V_φ and advantages beside the exact V^π and A^π (VPG, PPO)",
-    "ratios": "the ratios π/π_old after the update and PPO's clip (PPO, GRPO)",
+    "critic": "the critic's values and the batch's advantages beside the exact ones (VPG, PPO)",
+    "ratios": "each step's ratio new π / old π after the update, and PPO's clip (PPO, GRPO)",
     "groups": "GRPO's groups: returns and group-relative advantages",
 }
 LIST_HEIGHT = 150
@@ -65,6 +65,7 @@ class Inspector:
         self.is_open = False
         self.view = "batch"
         self.snapshot = None
+        self._scene_world = None
         self.ins = None
         self.world = None
         self.sel = Selection()
@@ -124,6 +125,8 @@ class Inspector:
         self.is_open = True
         self.column.container.show()
         self._show_view_widgets()
+        if self.snapshot is not None:
+            self.update(self.snapshot, self._scene_world, 0.0)  # the update to show, at once
 
     def close(self) -> None:
         self.is_open = False
@@ -143,7 +146,12 @@ class Inspector:
 
     # --- following the trainer -------------------------------------------------------------
     def update(self, snapshot, world, dt: float) -> None:
-        """Take the latest snapshot's inspection (a new update resets the step shown)."""
+        """Take the latest snapshot's inspection (a new update resets the step shown); nothing
+        to do while closed. The exact answers use the world the update was learned on (the
+        snapshot's), which an edit since then does not change."""
+        self.snapshot, self._scene_world = snapshot, world
+        if not self.is_open:
+            return
         ins = getattr(getattr(snapshot, "inspection", None), "last", None)
         if ins is not None and ins.pi_before is None:
             ins = None  # CartPole: nothing tabular to show
@@ -151,11 +159,10 @@ class Inspector:
             if ins is not None and (self.ins is None or ins.update != self.ins.update):
                 self.sel.step = 0
             self.ins = ins
-            self.snapshot = snapshot
-            self.world = world if ins is not None and world.n_states == len(ins.pi_before) else None
+            learned_on = getattr(snapshot, "world", None) or world
+            fits = ins is not None and learned_on.n_states == len(ins.pi_before)
+            self.world = learned_on if fits else None
             self._refresh_list()
-        else:
-            self.snapshot = snapshot
         self._enable_views()
         if self.playing:
             self._clock += dt
@@ -282,6 +289,14 @@ class Inspector:
         """A click on the board: that cell's numbers stay in the sidebar."""
         self.cell = state
 
+    def shown_cell(self) -> int | None:
+        """The cell whose numbers the sidebar lists: under the mouse, else the one clicked,
+        else the start cell."""
+        for cell in (self.hover, self.cell, getattr(self.world, "start", None)):
+            if cell is not None and self.world is not None and cell < self.world.n_states:
+                return cell
+        return None
+
     # --- drawing -----------------------------------------------------------------------------
     def draw(self, surface, geo, area, hint_rect, text_rect, left_rect) -> None:
         """The inspector's words (above and below the board, in the left column) and the
@@ -299,7 +314,7 @@ class Inspector:
             )
             self.text_rects = writer.rects
             return
-        title, legend = views.caption(ins, self.view, exact)
+        title, legend = views.caption(ins, self.view, exact, geo)
         y = writer.block(title, hint_rect, hint_rect.y, 14, style.TEXT, bold=True)
         writer.block(legend, hint_rect, y, 12, style.MUTED)
         if self.view in ("ratios", "groups"):
@@ -314,7 +329,7 @@ class Inspector:
         top = TOP_BAR + (self.text_y if self.view == "batch" else self.list_y)
         side = pygame.Rect(left_rect.x + 10, top, left_rect.width - 20, left_rect.bottom - top - 6)
         y = side.y
-        cell = self.hover if self.hover is not None else self.cell
+        cell = self.shown_cell()
         for text, color, bold in views.sidebar(ins, self.view, self.sel, exact, cell):
             y = writer.block(text, side, y, 13, color, bold)
         self.text_rects = writer.rects
@@ -354,7 +369,7 @@ class Inspector:
         if ins is None or exact is None:
             return out
         traj = self.sel.trajectory(ins)
-        cell = self.hover if self.hover is not None else self.cell
+        cell = self.shown_cell()
         out.update(
             views=[k for k, ok in self.available().items() if ok],
             trajectories=len(ins.trajectories),

@@ -146,13 +146,21 @@ def board_picture(geo, world: World, ins: UpdateInspection, view: str, sel, exac
         est, ex = ins.estimate, exact.gradient
         draw_ins.draw_signed_arrows(base, local, world, est, draw_ins.signed_scale(est))
         draw_ins.draw_signed_arrows(base, local, world, ex, draw_ins.signed_scale(ex), outline=True)
-    elif view == "critic" and exact.v is not None:
+    elif view == "critic" and exact.v is not None and critic_arrows(geo):
         adv_scale = draw_ins.signed_scale(ins.advantage_mean, exact.adv)
         draw_ins.draw_signed_arrows(base, local, world, ins.advantage_mean, adv_scale, reach=0.28)
         draw_ins.draw_signed_arrows(
             base, local, world, exact.adv, adv_scale, outline=True, reach=0.28
         )
     return picture
+
+
+CRITIC_ARROWS_FROM = 90
+"""Cells narrower than this show the critic's numbers only (the advantages: point at a cell)."""
+
+
+def critic_arrows(geo) -> bool:
+    return geo.cell >= CRITIC_ARROWS_FROM
 
 
 def draw_push(surface, geo, world: World, ins: UpdateInspection, sel) -> None:
@@ -170,8 +178,8 @@ def draw_push(surface, geo, world: World, ins: UpdateInspection, sel) -> None:
 
 
 # ----- words: the caption above the board, the summary below it, the sidebar ---------------
-def caption(ins: UpdateInspection, view: str, exact: Exact) -> tuple[str, str]:
-    """(title, legend) over the board."""
+def caption(ins: UpdateInspection, view: str, exact: Exact, geo=None) -> tuple[str, str]:
+    """(title, legend) over the board (drawn at ``geo``)."""
     title = t(
         "Update {u} of {algo}: Φ_t = {phi}",
         u=ins.update,
@@ -194,8 +202,11 @@ def caption(ins: UpdateInspection, view: str, exact: Exact) -> tuple[str, str]:
             "filled = the batch's mean Â, outline = exact A^π"
         ),
         "ratios": t("ρ = π_new(a_t|s_t) / π_old(a_t|s_t) of every step after the update"),
+        "critic_small": t(
+            "numbers: V_φ (left), exact V^π (right) · point at a cell for its advantages"
+        ),
         "groups": t("each bar: one rollout's advantage A_i = (R_i − mean) / std of its group"),
-    }[view]
+    }["critic_small" if view == "critic" and geo is not None and not critic_arrows(geo) else view]
     return title, legend
 
 
@@ -374,7 +385,7 @@ def sidebar(ins: UpdateInspection, view: str, sel, exact: Exact, cell: int | Non
         ]
     if cell is None:
         return [(t("Point at a cell for its numbers."), style.MUTED, False)]
-    out.append((state_name(cell), style.TEXT, True))
+    out.append((t("{s} (point at a cell for its numbers)", s=state_name(cell)), style.TEXT, True))
     for a in range(N_ACTIONS):
         if view == "change":
             p0, p1 = ins.pi_before[cell, a], ins.pi_after[cell, a]
