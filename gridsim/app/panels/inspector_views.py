@@ -102,22 +102,17 @@ def as_trajectory(traj) -> Trajectory:
 
 
 def trajectory_label(k: int, traj) -> str:
-    """One line of the batch list: 'τ3: s4 → s9, 6 steps, R = 1'."""
-    start = state_name(int(traj.states[0]))
-    end = state_name(int(traj.states[-1]))
-    head = "…" if traj.cut_start else ""
-    tail = "…" if traj.cut_end else ""
-    text = t(
-        "τ{k}: {a} → {b}, {n} steps, R = {r}",
+    """One line of the batch list: 'τ3: s4→s9, 6 steps, R=1' (GRPO: 'τ3 (g2): ...')."""
+    fields = dict(
         k=k + 1,
-        a=head + start,
-        b=end + tail,
+        a=("…" if traj.cut_start else "") + state_name(int(traj.states[0])),
+        b=state_name(int(traj.states[-1])) + ("…" if traj.cut_end else ""),
         n=len(traj),
         r=num(traj.ret),
     )
     if traj.group >= 0:
-        text = t("{line} (group {g})", line=text, g=traj.group + 1)
-    return text
+        return t("τ{k} (g{g}): {a}→{b}, {n} steps, R={r}", g=traj.group + 1, **fields)
+    return t("τ{k}: {a}→{b}, {n} steps, R={r}", **fields)
 
 
 # ----- the board of each view --------------------------------------------------------------
