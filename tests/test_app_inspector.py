@@ -149,6 +149,14 @@ def test_views_switch_and_unavailable_ones_are_disabled(app):
     assert ins.view == "batch" and ins.trajectory_list.visible
 
 
+def test_a_preference_learner_shows_only_what_its_update_did_to_pi(app):
+    scene = paused_at(app, "dpo", 2)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    assert ins.readout()["views"] == ["change"] and ins.view == "change"
+    assert ins.text_rects
+
+
 def test_a_click_on_the_board_selects_a_cell_and_edits_nothing(app):
     scene = paused_at(app, "simple_pg", 2)
     key(app, pygame.K_i)

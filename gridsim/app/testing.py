@@ -354,7 +354,7 @@ class FakeTrainer:
         return inspect_update(
             update=self.update,
             algo=self.algo,
-            weight_name="group advantage" if self.algo == "grpo" else "R(tau)",
+            weight_name=fake_weight_name(self.algo),
             gamma=w.gamma,
             horizon=w.horizon,
             batch=batch,
@@ -406,6 +406,15 @@ class FakeTrainer:
             agent_file=self.report,
             preferences=self._preference_view(),
         )
+
+
+def fake_weight_name(algo: str) -> str:
+    """What the fake's Phi_t is called: none for a preference learner (as for the real one)."""
+    from agents.registry import PREFERENCE_ALGORITHMS
+
+    if algo in PREFERENCE_ALGORITHMS:
+        return ""
+    return "group advantage" if algo == "grpo" else "R(tau)"
 
 
 def fake_factory(made: list | None = None, **extra):

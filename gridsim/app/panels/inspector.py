@@ -181,13 +181,17 @@ class Inspector:
         return self._exact[2]
 
     def available(self) -> dict[str, bool]:
+        """The views this update has: every one shows Δπ; Batch and Gradient need the weights
+        Φ_t of a policy-gradient loss (the preference learners have none); Critic compares a
+        critic of the true rewards (VPG, PPO: not RLHF's, which learns a reward of its own)."""
         ins = self.ins
         ok = ins is not None and self.world is not None
+        weighted = ok and bool(ins.weight_name)
         return {
-            "batch": ok,
+            "batch": weighted,
             "change": ok,
-            "gradient": ok,
-            "critic": ok and ins.value_after is not None,
+            "gradient": weighted,
+            "critic": weighted and ins.value_after is not None,
             "ratios": ok and ins.ratio_counts is not None,
             "groups": ok and bool(ins.groups),
         }
@@ -201,8 +205,10 @@ class Inspector:
                 button.disable()
             if (key == self.view) != button.is_selected:
                 button.select() if key == self.view else button.unselect()
-        if not available.get(self.view, False) and available["batch"]:
-            self.set_view("batch")
+        if not available.get(self.view, False):
+            first = next((key for key, ok in available.items() if ok), None)
+            if first is not None:
+                self.set_view(first)
 
     def _refresh_list(self) -> None:
         ins = self.ins

@@ -175,12 +175,15 @@ def draw_push(surface, geo, world: World, ins: UpdateInspection, sel) -> None:
 # ----- words: the caption above the board, the summary below it, the sidebar ---------------
 def caption(ins: UpdateInspection, view: str, exact: Exact, geo=None) -> tuple[str, str]:
     """(title, legend) over the board (drawn at ``geo``)."""
-    title = t(
-        "Update {u} of {algo}: Φ_t = {phi}",
-        u=ins.update,
-        algo=ins.algo,
-        phi=t(WEIGHT_NAMES.get(ins.weight_name, ins.weight_name)),
-    )
+    if ins.weight_name:
+        title = t(
+            "Update {u} of {algo}: Φ_t = {phi}",
+            u=ins.update,
+            algo=ins.algo,
+            phi=t(WEIGHT_NAMES.get(ins.weight_name, ins.weight_name)),
+        )
+    else:  # a preference learner: no per-step weights, but the change of pi all the same
+        title = t("Update {u} of {algo}", u=ins.update, algo=ins.algo)
     legend = {
         "batch": t(
             "grey: π before the update · orange: the trajectory · arrows in s_t: this step's push"
