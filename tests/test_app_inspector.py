@@ -279,3 +279,24 @@ def test_the_command_line_names_the_inspectors_views():
     from gridsim.commands.gui import INSPECTOR_VIEWS
 
     assert INSPECTOR_VIEWS == tuple(key for key, _ in VIEWS)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_glyph_of_the_inspectors_words_is_drawn_from_a_font_that_has_it(lang):
+    """ĝ, ∇, ‖, Φ...: no tofu boxes, in either language (a glyph one font lacks comes from
+    the other)."""
+    import json
+
+    from gridsim.app.draw import style
+
+    pygame.font.init()
+    entries = json.loads((ROOT / "assets/translations/zh/inspector.json").read_text("utf-8"))
+    texts = [v if lang == "zh" else k for k, v in entries.items() if not k.startswith("_")]
+    missing = {
+        (ch, code)
+        for text in texts
+        for code, part in style._runs(lang, text, False)
+        for ch in part
+        if not style._has_glyph(code, False, ch)
+    }
+    assert not missing

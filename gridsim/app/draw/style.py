@@ -124,11 +124,12 @@ def _plain_text(lang: str, message: str, size: int, color, bold: bool) -> pygame
 
 def _runs(lang: str, message: str, bold: bool) -> list[tuple[str, str]]:
     """``message`` cut into (font language, text) runs: each character in ``lang``'s font,
-    unless only the other font has it (Noto Sans SC lacks ⁵, Noto Sans lacks ≤ and ∑)."""
+    unless only the other font has it (Noto Sans SC lacks ⁵ and ĝ, Noto Sans lacks ≤ and ∑).
+    Both fonts have ASCII and Latin-1; anything beyond is looked up."""
     other = "en" if lang == "zh" else "zh"
     runs: list[tuple[str, str]] = []
     for ch in message:
-        code = lang if ch < "\u0370" or _has_glyph(lang, bold, ch) else other
+        code = lang if ch < "\u0100" or _has_glyph(lang, bold, ch) else other
         code = code if code == lang or _has_glyph(other, bold, ch) else lang
         if runs and runs[-1][0] == code:
             runs[-1] = (code, runs[-1][1] + ch)
