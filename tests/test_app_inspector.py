@@ -300,3 +300,128 @@ def test_every_glyph_of_the_inspectors_words_is_drawn_from_a_font_that_has_it(la
         if not style._has_glyph(code, False, ch)
     }
     assert not missing
+
+
+# ----- the numbers shown are the exact ones ---------------------------------------------------
+def stepped_once_more(app, algo, updates):
+    """Paused after ``updates`` Steps, then one more Step and the inspector opened on it.
+    Returns (scene, pi before, pi after): the two policies the board showed around that
+    Step, read from the snapshots, not from the inspection."""
+    scene = paused_at(app, algo, updates)
+    before = np.array(scene.panel.snapshot.pi)
+    key(app, pygame.K_s)
+    after = np.array(scene.panel.snapshot.pi)
+    key(app, pygame.K_i)
+    assert scene.inspector.readout()["update"] == updates + 1
+    return scene, before, after
+
+
+def test_delta_pi_of_a_cell_is_the_change_between_the_policies_before_and_after(app):
+    from gridsim.app.panels.inspector_views import caption, num
+    from gridsim.world import ACTIONS
+
+    scene, before, after = stepped_once_more(app, "simple_pg", 2)
+    ins = scene.inspector
+    press(app, ins.view_buttons["change"])
+    change = after - before
+    assert np.abs(change).max() > 0.01  # the update did move arrows
+    moved = int(np.argmax(np.abs(change).max(axis=1)))  # the cell that moved most
+    ins.select_cell(moved)
+    frames(app)
+    assert ins.readout()["sidebar"][1:] == [
+        f"{ACTIONS[a]}: {before[moved, a]:.3f} → {after[moved, a]:.3f} ({num(change[moved, a], 2)})"
+        for a in range(5)
+    ]
+    _, legend = caption(ins.ins, "change", ins.exact(), scene.inspect_geo)
+    assert f"(longest: {num(float(np.abs(change).max()))})" in legend
+
+
+def test_the_exact_gradient_is_pg_variances_at_the_policy_before_the_update(app):
+    from gridsim.app.panels.inspector_views import num
+    from gridsim.pg_variance import exact_gradient
+    from gridsim.world import ACTIONS
+
+    scene, before, _ = stepped_once_more(app, "rtg_pg", 2)
+    ins = scene.inspector
+    world = scene.world
+    starts = np.zeros(world.n_states)
+    starts[world.start_states()] = 1 / len(world.start_states())
+    exact = exact_gradient(world, before, starts, world.horizon, world.gamma)
+    np.testing.assert_allclose(ins.exact().gradient, exact, atol=1e-9)
+    press(app, ins.view_buttons["gradient"])
+    s = world.start
+    ins.select_cell(s)
+    frames(app)
+    lines = ins.readout()["sidebar"][1:]
+    assert [line.split("∇J ")[1] for line in lines] == [num(exact[s, a], 2) for a in range(5)]
+    assert [line.split(":")[0] for line in lines] == list(ACTIONS)
+    assert np.abs(exact[s]).max() > 0  # the start cell has a gradient to show
+
+
+def test_the_critic_view_sets_v_phi_against_the_exact_v_pi_of_the_policy_before(app):
+    from gridsim.app.panels.inspector_views import num
+    from gridsim.solvers import policy_value
+
+    scene, before, _ = stepped_once_more(app, "vpg", 2)
+    ins = scene.inspector
+    press(app, ins.view_buttons["critic"])
+    v_pi = policy_value(scene.world, before)
+    v_phi = ins.ins.value_after  # the fake critic has learned half of V^π
+    np.testing.assert_allclose(v_phi, 0.5 * v_pi, atol=1e-9)
+    error = v_phi - v_pi
+    assert ins.readout()["summary"][0] == (
+        f"mean |V_φ − V^π| = {num(float(np.mean(np.abs(error))))} after this update "
+        f"(largest {num(float(np.max(np.abs(error))))})."
+    )
+    s = scene.world.start
+    assert ins.readout()["sidebar"][-1] == (
+        f"V_φ {num(v_phi[s])} · V^π {num(v_pi[s])} · error {num(error[s], 2)}"
+    )
+
+
+def test_ppos_histogram_counts_every_step_and_its_red_bars_are_the_clip_fraction(app):
+    from gridsim.inspection import RATIO_BINS
+
+    scene, before, after = stepped_once_more(app, "ppo", 2)
+    ins = scene.inspector
+    press(app, ins.view_buttons["ratios"])
+    u = ins.ins
+    assert u.ratio_counts.sum() == u.n_steps
+    # every listed step's ratio is pi_new / pi_old of its action, from the two snapshots
+    for traj in u.trajectories:
+        s, a = traj.states[:-1], traj.actions
+        np.testing.assert_allclose(traj.ratios, after[s, a] / before[s, a], rtol=1e-5)
+    # the band [0.8, 1.2] is the middle third of the bins: the bars outside it are red
+    third = RATIO_BINS // 3
+    outside = u.ratio_counts[:third].sum() + u.ratio_counts[-third:].sum()
+    assert 0 < outside < u.n_steps
+    assert u.clip_fraction == pytest.approx(outside / u.n_steps)
+    assert ins.readout()["summary"][0].startswith(
+        f"{outside / u.n_steps:.0%} of {u.n_steps:,} steps left [0.8, 1.2]"
+    )
+
+
+def test_grpos_groups_are_those_of_the_update_shown_and_say_when_they_tie(app, made):
+    from gridsim.solvers import optimal_values
+
+    scene = paused_at(app, "grpo", 2)
+    key(app, pygame.K_i)
+    ins = scene.inspector
+    press(app, ins.view_buttons["groups"])
+    first = ins.ins.groups
+    key(app, pygame.K_s)  # Step: the groups are the new update's
+    assert ins.readout()["update"] == 3 and ins.ins.groups is not first and ins.view == "groups"
+    for group in ins.ins.groups:
+        r = group.returns
+        expected = np.zeros_like(r) if np.ptp(r) == 0 else (r - r.mean()) / r.std()
+        np.testing.assert_allclose(group.advantages, expected, atol=1e-6)
+    # a deterministic policy on deterministic moves: a group's rollouts share one return
+    best = optimal_values(scene.world)[1].argmax(axis=1)
+    made[-1].logits[np.arange(len(best)), best] = 80.0
+    key(app, pygame.K_s)
+    assert all(g.tied for g in ins.ins.groups)
+    assert ins.readout()["summary"] == [
+        "Every group tied: all rollouts of a group got the same return.",
+        "Every advantage is 0, so this update learned nothing from its groups.",
+    ]
+    assert len(ins.text_rects) >= 2 * len(ins.ins.groups[:4])  # a note and a mean per group
