@@ -425,3 +425,27 @@ def test_grpos_groups_are_those_of_the_update_shown_and_say_when_they_tie(app, m
         "Every advantage is 0, so this update learned nothing from its groups.",
     ]
     assert len(ins.text_rects) >= 2 * len(ins.ins.groups[:4])  # a note and a mean per group
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_line_of_the_batch_list_fits_its_row(lang):
+    """GRPO's labels name a group too; a 10x10 world has two-digit cells and long returns."""
+    app = App(size=(1024, 700), factory=fake_factory(), lang=lang, remember=False)
+    try:
+        scene = app.scene
+        scene.panel.choose_algo("grpo")
+        scene.set_world(WORLDS["10x10"], keep_policy=False)
+        scene.controller.step()
+        frames(app)
+        scene.toggle_inspector()
+        frames(app)
+        items = scene.inspector.trajectory_list.item_list
+        assert len(items) == len(scene.inspector.ins.trajectories) >= 8  # a scroll bar, too
+        shown = [item for item in items if item["button_element"] is not None]
+        assert shown
+        for item in shown:
+            row = item["button_element"]
+            assert row.font.size(item["text"])[0] <= row.rect.width - 8, item["text"]
+    finally:
+        app.close()
+        language.set_language("en", remember=False)
