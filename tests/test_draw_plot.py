@@ -94,3 +94,26 @@ def test_the_returns_plot_draws_labelled_x_ticks_that_do_not_overlap():
         assert boxes
         assert all(a.right <= b.left for a, b in zip(boxes, boxes[1:], strict=False))
         assert all(b.top >= plot.bottom for b in boxes)
+
+
+def test_no_label_of_the_plot_touches_another_not_even_the_top_tick_and_the_title(monkeypatch):
+    """A curve whose top is a round tick puts that tick at the axis' top edge, under the
+    title (seen: approx KL 0.011 in the ratios view, Chinese)."""
+    pygame.font.init()
+    drawn = []
+    blit = style.blit_text
+
+    def recording(*args, **kwargs):
+        drawn.append(blit(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(style, "blit_text", recording)
+    for height in (120, 180, 260):
+        surface = pygame.Surface((560, height))
+        for series in ([0.0105, 0.0058, 0.0046], [-30.0, -20.0, 0.0], [0.0, 0.5, 1.0]):
+            drawn.clear()
+            draw_returns_plot(surface, surface.get_rect(), series, title="approx KL")
+            assert len(drawn) >= 4
+            for i, a in enumerate(drawn):
+                for b in drawn[i + 1 :]:
+                    assert not a.colliderect(b), (height, series, a, b)

@@ -105,6 +105,10 @@ def draw_x_ticks(surface, plot: pygame.Rect, lo: float, hi: float, whole: bool =
     return drawn
 
 
+Y_TICK_SPACING = 24
+"""Pixels per y grid line at least: a short plot gets fewer, so their labels stay apart."""
+
+
 def plot_area(rect: pygame.Rect) -> pygame.Rect:
     """The axes' inside within a plot drawn in ``rect`` (what lies left of it: the tick
     labels; above: the title; below: the legend). The timeline lines up with its x range."""
@@ -134,7 +138,7 @@ def draw_returns_plot(
     pygame.draw.rect(surface, style.PANEL_EDGE, rect, 1)
     size = 12
     title = t("mean return per update") if title is None else title
-    style.blit_text(surface, title, (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True)
+    heading = style.blit_text(surface, title, (rect.x + 8, rect.y + 4), size, style.TEXT, bold=True)
     plot = plot_area(rect)
     if plot.width < 20 or plot.height < 20:
         return
@@ -149,7 +153,7 @@ def draw_returns_plot(
     if reference is not None:
         lo, hi = min(lo, reference), max(hi, reference)
     lo, hi = nice_range(lo, hi)
-    ticks = nice_ticks(lo, hi)
+    ticks = nice_ticks(lo, hi, min(7, max(2, plot.height // Y_TICK_SPACING)))
     n = max(int(y.size), 2)
 
     def sy(v):
@@ -158,7 +162,9 @@ def draw_returns_plot(
     for v, label in zip(ticks, tick_labels(ticks), strict=True):
         yy = sy(v)
         pygame.draw.line(surface, style.PLOT_GRID, (plot.x, yy), (plot.right, yy))
-        style.blit_text(surface, label, (plot.x - 4, yy), 11, style.MUTED, anchor="midright")
+        # the top tick's label stays clear of the title above it
+        label_y = max(yy, heading.bottom + 1 + style.font(11).get_linesize() / 2)
+        style.blit_text(surface, label, (plot.x - 4, label_y), 11, style.MUTED, anchor="midright")
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.bottomright)
     pygame.draw.line(surface, style.MUTED, plot.bottomleft, plot.topleft)
     if xv is not None:  # env steps, from 0 to the last point's
