@@ -427,9 +427,19 @@ def test_grpos_groups_are_those_of_the_update_shown_and_say_when_they_tie(app, m
     assert len(ins.text_rects) >= 2 * len(ins.ins.groups[:4])  # a note and a mean per group
 
 
+def has_glyph(font, ch: str) -> bool:
+    """A missing glyph renders as the .notdef box, the same as U+E000 (never in a font)."""
+
+    def pixels(c):
+        return pygame.image.tobytes(font.render_premul(c, (0, 0, 0, 255)), "RGBA")
+
+    return ch.isspace() or pixels(ch) != pixels("\ue000")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_line_of_the_batch_list_fits_its_row(lang):
-    """GRPO's labels name a group too; a 10x10 world has two-digit cells and long returns."""
+    """GRPO's labels name a group too; a 10x10 world has two-digit cells and long returns;
+    every glyph comes from the row's font (Noto Sans has no →)."""
     app = App(size=(1024, 700), factory=fake_factory(), lang=lang, remember=False)
     try:
         scene = app.scene
@@ -444,8 +454,9 @@ def test_every_line_of_the_batch_list_fits_its_row(lang):
         shown = [item for item in items if item["button_element"] is not None]
         assert shown
         for item in shown:
-            row = item["button_element"]
-            assert row.font.size(item["text"])[0] <= row.rect.width - 8, item["text"]
+            row, text = item["button_element"], item["text"]
+            assert row.font.size(text)[0] <= row.rect.width - 8, text
+            assert not [ch for ch in text if not has_glyph(row.font, ch)], text  # no tofu
     finally:
         app.close()
         language.set_language("en", remember=False)

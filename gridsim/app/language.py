@@ -28,6 +28,7 @@ THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 LANGUAGE_BUTTON = "#language"  # theme id of the English / 中文 buttons (CJK font always)
 RECORD_BUTTON = "#record"  # the Record button: its ● and ■ are not in Noto Sans (Latin)
+BATCH_LIST = "#batch_list"  # the inspector's trajectories: → and τ, in 12 pt to fit a line
 CJK_FONT = {
     "name": "noto_sans_sc",
     "regular_resource": {"package": "pygame_gui.data", "resource": "NotoSansSC-Regular.otf"},
@@ -78,6 +79,9 @@ def zh_font_theme(theme_path: Path = THEME) -> dict:
     tab["font"] = [{**size, **CJK_FONT, "locale": code} for code in ("en", "zh")]
     overlay[LANGUAGE_BUTTON] = tab
     overlay[RECORD_BUTTON] = dict(tab)
+    overlay[f"{BATCH_LIST}.#item_list_item"] = {
+        "font": [{"size": "12", **CJK_FONT, "locale": code} for code in ("en", "zh")]
+    }
     return overlay
 
 

@@ -18,6 +18,7 @@ from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
 from gridsim.app.i18n import language, t
+from gridsim.app.language import BATCH_LIST
 from gridsim.app.panels import inspector_views as views
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.widgets import Column
@@ -105,7 +106,7 @@ class Inspector:
             self.manager,
             container=col.container,
             allow_double_clicks=False,
-            object_id="#batch_list",  # 12 pt items (theme.json): a line fits in the column
+            object_id=BATCH_LIST,  # its rows in Noto Sans SC 12 pt (language.zh_font_theme)
         )
         col.skip(LIST_HEIGHT + 6)
         self.prev_button = col.button("◀", 0, third, tip="previous step · ←")
