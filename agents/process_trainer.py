@@ -143,6 +143,9 @@ class ProcessTrainer:
             daemon=True,
         )
         self._process.start()
+        # until the child publishes (it spawns and imports torch: seconds), the status line
+        # says "starting", not "idle" after the Run or Step that launched it
+        self._latest = replace(self._latest, status="paused", message="loading")
         if self._delay is not None:
             self._commands.put(("set_delay", (self._delay,), {}))
         self._receiver = threading.Thread(

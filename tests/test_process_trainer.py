@@ -29,6 +29,8 @@ def test_trains_in_a_child_and_publishes_gridworld_snapshots():
     assert trainer.latest().status == "idle" and not trainer.alive
     trainer.start()
     try:
+        # while the child starts (seconds: it imports torch) the status is no longer idle
+        assert trainer.latest().status != "idle"
         snap = wait_for(trainer, lambda s: s.update >= 2)
         assert snap.pi.shape == (9, 5) and snap.world == default_world()
         trainer.pause()
