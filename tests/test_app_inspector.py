@@ -104,6 +104,21 @@ def test_arrow_keys_step_through_the_chosen_trajectory(app):
     assert "r_t = " in words and "log π(a_t|s_t) = " in words and "Φ_t = " in words
 
 
+def test_a_language_switch_relabels_the_batch_list_and_keeps_the_step_shown(app):
+    scene = paused_at(app, "simple_pg", 2)
+    key(app, pygame.K_i)
+    key(app, pygame.K_RIGHT)
+    ins = scene.inspector
+    assert "steps" in ins.trajectory_list.item_list[0]["text"]
+    try:
+        press(app, app.language_buttons["zh"])
+        texts = [item["text"] for item in ins.trajectory_list.item_list]
+        assert all("步" in text and "steps" not in text for text in texts)
+        assert ins.readout()["step"] == 1 and ins.is_open
+    finally:
+        press(app, app.language_buttons["en"])
+
+
 def test_picking_a_trajectory_from_the_list_shows_it_from_its_first_step(app):
     scene = paused_at(app, "simple_pg", 3)
     key(app, pygame.K_i)

@@ -164,7 +164,7 @@ class Inspector:
             learned_on = getattr(snapshot, "world", None) or world
             fits = ins is not None and learned_on.n_states == len(ins.pi_before)
             self.world = learned_on if fits else None
-            self._refresh_list()
+        self._refresh_list()  # a new update, or the same one in another language
         self._enable_views()
         if self.playing:
             self._clock += dt
