@@ -120,8 +120,10 @@ class Column:
         entry.set_text_length_limit(max_chars)
         return entry
 
-    def dropdown(self, options, start, x: int, w: int) -> UIDropDownMenu:
-        return UIDropDownMenu(options, start, self._rect(x, w), self.manager, self.container)
+    def dropdown(self, options, start, x: int, w: int, object_id=None) -> UIDropDownMenu:
+        return UIDropDownMenu(
+            options, start, self._rect(x, w), self.manager, self.container, object_id=object_id
+        )
 
     def checkbox(
         self, text: str, x: int = 0, checked: bool = False, tip: str | None = None
