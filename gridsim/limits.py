@@ -346,6 +346,13 @@ FRAMES = Limit(
     "Almost two days at 60 frames a second.",
     whole=True,
 )
+PAUSE_AFTER = Limit(
+    "Updates before the app pauses (gui --pause-after)",
+    1,
+    10_000,
+    "Made one Step at a time for a repeatable picture; more is a training run: use train.",
+    whole=True,
+)
 NUMBER_TEXT = Limit(
     "Characters in a typed number (boxes, flags, --set)",
     1,

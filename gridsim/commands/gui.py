@@ -6,11 +6,11 @@ import argparse
 import os
 import sys
 
+from gridsim import limits
 from gridsim.limits import short_repr
 
 INSPECTOR_VIEWS = ("batch", "change", "gradient", "critic", "ratios", "groups")
 """gridsim.app.panels.inspector.VIEWS (named here so --help imports no pygame)."""
-MAX_PAUSE_AFTER = 10_000
 PAUSE_AFTER_TIMEOUT = 600.0
 
 
@@ -38,7 +38,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--algo", metavar="NAME", help="start training this algorithm at once")
     p.add_argument(
         "--pause-after",
-        type=int,
         metavar="N",
         help="train N updates (of --algo, or the scene's algorithm), then pause",
     )
@@ -147,11 +146,10 @@ def run(args: argparse.Namespace) -> int:
         if args.layout is not None and not args.layout.strip():
             raise WindowError("--layout is empty; give a layout file (or omit --layout)")
         check_screenshot(args.screenshot)
-    except WindowError as e:
+        if args.pause_after is not None:
+            args.pause_after = limits.parse(limits.PAUSE_AFTER, args.pause_after, "--pause-after")
+    except (WindowError, limits.LimitError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
-    if args.pause_after is not None and not 1 <= args.pause_after <= MAX_PAUSE_AFTER:
-        print(f"error: --pause-after must be 1..{MAX_PAUSE_AFTER}", file=sys.stderr)
         return 2
     if args.inspect and args.scene != "gridworld":
         print("error: --inspect needs --scene gridworld", file=sys.stderr)
