@@ -285,7 +285,7 @@ def test_widget_texts_of_the_inspector_and_the_plot_selector_carry_no_markup():
     from gridsim.app.panels import inspector, training
 
     texts = [text for _, text in inspector.VIEWS] + list(inspector.VIEW_TIPS.values())
-    texts += [text for text, _ in training.PLOT_OPTIONS + training.X_OPTIONS]
+    texts += [text for text, _ in training.METRIC_OPTIONS + training.X_OPTIONS]
     assert not [text for text in texts if formulas.has_scripts(text)]
 
 

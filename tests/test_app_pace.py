@@ -126,7 +126,7 @@ def test_the_plot_selector_shows_another_metric_against_env_steps(app, metric):
     panel = app.scene.panel
     click(app, panel.run.rect.center)
     frames(app, 6)
-    for menu, option in ((panel.plot_menu, metric), (panel.x_menu, "env_steps")):
+    for menu, option in ((panel.metric_menu, metric), (panel.x_menu, "env_steps")):
         pygame.event.post(
             pygame.event.Event(
                 pygame_gui.UI_DROP_DOWN_MENU_CHANGED, ui_element=menu, selected_option_id=option
@@ -140,21 +140,21 @@ def test_the_plot_selector_shows_another_metric_against_env_steps(app, metric):
 
 
 @pytest.mark.parametrize("size", [(1024, 700), (1280, 800)])
-def test_the_plot_menus_open_with_every_option_in_view_and_a_click_picks_one(size, made):
+def test_the_metric_menu_opens_with_every_option_in_view_and_a_click_picks_one(size, made):
     """The menus sit on the column's last row: a list opening downwards was cut to one row."""
     app = App(size=size, factory=fake_factory(made), remember=False)
     try:
         panel = app.scene.panel
         frames(app)
-        click(app, panel.plot_menu.rect.center)
-        options = panel.plot_menu.current_state.options_selection_list
+        click(app, panel.metric_menu.rect.center)
+        options = panel.metric_menu.current_state.options_selection_list
         rows = [item for item in options.item_list if item["button_element"] is not None]
         assert len(rows) == len(options.item_list) == 8  # all of them, none scrolled away
-        clip = panel.plot_menu.ui_container.get_rect()
+        clip = panel.metric_menu.ui_container.get_rect()
         assert all(clip.contains(item["button_element"].rect) for item in rows)
         entropy = next(item for item in rows if item["text"] == "entropy")
         click(app, entropy["button_element"].rect.center)
         frames(app, 3)  # button, list, menu: each says so a frame later
-        assert panel.plot_metric == "entropy" and panel.plot_menu.selected_option[0] == "entropy"
+        assert panel.plot_metric == "entropy" and panel.metric_menu.selected_option[0] == "entropy"
     finally:
         app.close()

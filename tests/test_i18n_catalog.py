@@ -61,7 +61,7 @@ def indirect_strings() -> list[str]:
     out += [a for a, _ in getattr(scene_grid, "ACTION_VALUE_OPTIONS", ())]
     out += [label for _, label in getattr(training, "BATCH_FIELDS", {}).values()]
     out += [title for _, title in app.TABS] + list(training_panel.REFERENCE_LABELS.values())
-    out += [text for text, _ in training_panel.PLOT_OPTIONS + training_panel.X_OPTIONS]
+    out += [text for text, _ in training_panel.METRIC_OPTIONS + training_panel.X_OPTIONS]
     out += list(training_panel.PLOT_TITLES.values())
     from gridsim.app.panels import inspector
     from gridsim.inspection import WEIGHT_NAMES

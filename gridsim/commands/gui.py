@@ -170,7 +170,6 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        from gridsim import limits
         from gridsim.files import UserFileError, check_user_file
 
         try:  # before the window opens (the trainer child reads it again)

@@ -22,8 +22,8 @@ from gridsim.app.exact import ExactCache
 from gridsim.app.file_dialog import LayoutFileDialog, layouts_folder
 from gridsim.app.i18n import language, t, translate_message
 from gridsim.app.panels import reward_overlay
-from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
 from gridsim.app.panels.inspector import Inspector
+from gridsim.app.panels.labelling import MIN_SIDE_CELL, LabellingPanel, label_kind
 from gridsim.app.panels.training import WATCH_PACE, WIDTH, TrainingPanel, status_rect
 from gridsim.app.scenes.base import TOP_BAR, ColumnsScene
 from gridsim.app.trainer_link import Settings, TrainingController, algorithms
