@@ -296,6 +296,13 @@ COEFFICIENT = Limit(
     "Every term of a loss stays finite in float32; the algorithm's own checks narrow it "
     "further (e.g. clip > 0).",
 )
+TEMPERATURE = Limit(
+    "Labeller temperature (prefs --temperature)",
+    0,
+    1e6,
+    "P(1 beats 2) = sigma((R1 - R2) / T): 0 is a hard choice, and past the largest return gap "
+    "every label is a coin flip already.",
+)
 COUNT = Limit(
     "Any other whole-number hyper-parameter",
     0,

@@ -64,7 +64,7 @@ def test_train_with_a_reference_starts_from_it(tmp_path):
         (["prefs", "--pairs", "0", "--out", "X"], "--pairs: must be from 1 to 100,000, got 0"),
         (["prefs", "--kind", "ipo", "--out", "X"], "--kind must be one of dpo, kto"),
         (["prefs", "--labeller", "you", "--out", "X"], "--labeller must be one of return"),
-        (["prefs", "--temperature", "-1", "--out", "X"], "--temperature must be a number >= 0"),
+        (["prefs", "--temperature", "-1", "--out", "X"], "--temperature: must be from 0 to"),
         (["prefs", "--ref", "nope.pt", "--out", "X"], "nope.pt: no such file"),
         (["train", "--algo", "dpo", "--prefs", "nope.jsonl"], "nope.jsonl: no such file"),
         (["train", "--algo", "ppo", "--prefs", "p.jsonl"], "--prefs is for dpo, kto, rlhf"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gridsim import limits
 from gridsim.limits import short_repr
 
 LABELLERS = ("return",)
@@ -91,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _prepare(args, whole_number, usage_error):
     """(world, rows, seed, pi[S, 5], labeller, out path), or UsageError/WorldError."""
-    import math
 
     import numpy as np
 
@@ -109,15 +109,9 @@ def _prepare(args, whole_number, usage_error):
     n = whole_number("--pairs", args.pairs, 1)
     seed = whole_number("--seed", args.seed, 0)
     try:
-        temperature = float(args.temperature)
-    except ValueError:
-        raise usage_error(
-            f"--temperature expects a number, got {short_repr(args.temperature)}"
-        ) from None
-    if not math.isfinite(temperature) or temperature < 0:
-        raise usage_error(
-            f"--temperature must be a number >= 0, got {short_repr(args.temperature)}"
-        )
+        temperature = limits.parse(limits.TEMPERATURE, args.temperature, "--temperature")
+    except limits.LimitError as e:
+        raise usage_error(str(e)) from None
     from gridsim.files import UserFileError, check_output_path
 
     try:  # its folder made and probed now, not after the sampling
