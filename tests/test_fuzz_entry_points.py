@@ -355,3 +355,56 @@ def test_any_command_line_runs_or_is_refused_in_one_line_changing_nothing_else(s
     }
     unexpected = [p for p in changed if not any(p.startswith(a) for a in allowed)]
     assert not unexpected, (argv, unexpected)
+
+
+VALID_COMPARISON = {
+    "format": "gridsim-compare",
+    "version": 1,
+    "env": "gridworld",
+    "max_steps": 3000,
+    "world": VALID_LAYOUT,
+    "overrides": [["lr", "0.1"]],
+    "keep_going": False,
+    "algos": ["ppo", "vpg"],
+    "seeds": 2,
+}
+
+
+@st.composite
+def comparison_texts(draw) -> str:
+    """A compare.json as `compare --resume` finds it: the valid one with keys changed or
+    dropped, perhaps cut or nested deep."""
+    data = dict(VALID_COMPARISON)
+    for key in draw(st.lists(st.sampled_from([*VALID_COMPARISON, "extra"]), max_size=3)):
+        if draw(st.booleans()):
+            data.pop(key, None)
+        else:
+            data[key] = draw(json_values)
+    text = json.dumps(data)
+    mangle = draw(st.sampled_from(["none", "none", "cut", "deep", "dup"]))
+    if mangle == "cut":
+        text = text[: draw(st.integers(0, len(text)))]
+    elif mangle == "deep":
+        text = text[:-1] + ', "seeds": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    elif mangle == "dup":
+        text = text[:-1] + ', "seeds": 3}'
+    return text
+
+
+@FUZZ
+@given(text=comparison_texts())
+def test_any_compare_json_is_taken_within_the_limits_or_refused_in_one_line(sandbox, text):
+    """What `compare --resume DIR` reads first (in-process, no run is started): settings
+    within the flags' ranges, or a CompareError of one line — never another exception."""
+    from gridsim import limits
+    from gridsim.compare.runs import CompareError, load_settings
+
+    (sandbox / "compare.json").write_text(text, encoding="utf-8")
+    try:
+        with hang_guard():
+            settings_ = load_settings(sandbox)
+    except CompareError as e:
+        assert "\n" not in str(e) and len(str(e)) < 400, text[:200]
+        return
+    assert limits.SEEDS_PER_ALGORITHM.contains(settings_.seeds), text[:200]
+    assert limits.MAX_STEPS.contains(settings_.max_steps), text[:200]

@@ -132,10 +132,14 @@ class CompareSettings:
         world = data["world"]
         if (world is None) != (data["env"] != "gridworld"):
             refuse("world", "a gridworld comparison records its world, a CartPole one null")
+        try:  # LayoutError / WorldError name the file and the key already
+            world = None if world is None else world_from_dict(world, f"{source}: world")
+        except ValueError as e:
+            raise CompareError(str(e)) from None
         return CompareSettings(
             env=data["env"],
             max_steps=numbers["max_steps"],
-            world=None if world is None else world_from_dict(world, source),
+            world=world,
             overrides=tuple((k, v) for k, v in overrides),
             keep_going=data["keep_going"],
             algos=tuple(dict.fromkeys(algos)),
