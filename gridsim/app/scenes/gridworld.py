@@ -34,6 +34,7 @@ from gridsim.trajectory import sample_trajectory
 from gridsim.world import ACTION_WORDS, ACTIONS, N_ACTIONS, World, default_world, state_name
 
 LEFT_WIDTH = 280
+MESSAGE_LINES, MESSAGE_LINE_HEIGHT = 3, 16  # the red/green line under the world's options
 STEPS_PER_SECOND = 3.0
 HOLD_SECONDS = 1.5
 MAX_ANIMATION_SECONDS = 5.0  # a long trajectory is drawn faster, so it never lags the arrows
@@ -177,7 +178,7 @@ class GridworldScene(ColumnsScene):
         )
         col.next_row(30)
         self.message_y = TOP_BAR + col.y
-        col.skip(44)
+        col.skip(MESSAGE_LINES * MESSAGE_LINE_HEIGHT + 6)  # the message's lines, then a gap
         col.heading("Show")
         self.v_pi_box = col.checkbox("Vπ values (bottom left)", checked=True)
         col.next_row(26)
@@ -519,8 +520,10 @@ class GridworldScene(ColumnsScene):
     def open_layout(self, path) -> bool:
         try:
             world = load_layout(path)
-        except LayoutError as e:
-            self._say(t("could not open: {e}", e=str(e)), error=True)
+        except LayoutError as e:  # the file's name, not its whole path: 3 lines at most
+            name = os.path.basename(str(e.source)) or str(e.source)
+            line = str(LayoutError(name, e.field or None, translate_message(e.reason), e.line))
+            self._say(t("could not open: {e}", e=line), error=True)
             return False
         self.set_world(world, keep_policy=False)
         self._reset_size_menus()
@@ -815,9 +818,9 @@ class GridworldScene(ColumnsScene):
         if not self.message:
             return
         x, y = 10, self.message_y
-        for line in style.wrap(self.message, 13, LEFT_WIDTH - 20)[:3]:
+        for line in style.wrap(self.message, 13, LEFT_WIDTH - 20)[:MESSAGE_LINES]:
             style.blit_text(surface, line, (x, y), 13, self.message_color)
-            y += 16
+            y += MESSAGE_LINE_HEIGHT
         self.message_rect = pygame.Rect(0, self.message_y, LEFT_WIDTH, y - self.message_y)
 
     def _draw_hint(self, surface) -> None:
