@@ -47,15 +47,24 @@ class LayoutError(WorldError):
     """A layout that cannot be loaded; the message names the source, the line (when known)
     and the field: 'maze.json: line 6: rewards.target: must be from -1000 to 1000, got 1e9'."""
 
-    def __init__(self, source: str, field_name: str | None, message: str, line: int | None = None):
+    def __init__(
+        self,
+        source: str,
+        field_name: str | None,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+    ):
         where = [limits.short_text(str(source))] if str(source) else []
-        where += [f"line {line}"] if line is not None else []
+        if line is not None:
+            where.append(f"line {line}" + (f", column {column}" if column is not None else ""))
         where += [field_name] if field_name else []
         ValueError.__init__(self, ": ".join([*where, message]))
         self.field = field_name or ""
         self.reason = message
         self.source = source
         self.line = line
+        self.column = column
 
 
 def world_from_dict(data, source: str = "layout") -> World:
@@ -140,19 +149,13 @@ def load_layout(path) -> World:
     try:
         text = read_user_text(path, what="layout file", max_bytes=limits.LAYOUT_FILE_BYTES.high)
         data = parse_user_json(text, path)
-    except UserFileError as e:
-        raise LayoutError(e.path, None, _located(e)) from None
+    except UserFileError as e:  # its parts kept apart (the app translates the reason)
+        raise LayoutError(e.path, e.key, e.reason, e.line, e.column) from None
     try:
         return world_from_dict(data, source=str(path))
     except LayoutError as e:
         line = key_line(text, e.field) if e.field else None
         raise LayoutError(str(path), e.field, e.reason, line) from None
-
-
-def _located(e: UserFileError) -> str:
-    """A UserFileError's message without its path (LayoutError puts that back)."""
-    text, shown = str(e), limits.short_text(e.path)
-    return text[len(shown) + 2 :] if e.path and text.startswith(shown + ": ") else text
 
 
 def save_layout(world: World, path) -> None:

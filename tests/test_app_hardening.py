@@ -38,6 +38,21 @@ def test_opening_a_hostile_file_is_a_message_not_a_hang_or_a_crash(app, tmp_path
         assert not app.scene.open_layout(tmp_path / name)
         assert app.scene.world == default_world() and app.scene.message_color == style.ERROR
         assert "could not open" in app.scene.message and name in app.scene.message
+        assert str(tmp_path) not in app.scene.message  # the name, not the whole path
+
+
+def test_a_file_that_could_not_be_opened_is_said_in_chinese_too(app, tmp_path):  # noqa: F811
+    from gridsim.app import language
+
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    try:
+        language.set_language("zh", remember=False)
+        assert not app.scene.open_layout(tmp_path / "deep.json")
+        assert app.scene.message == (
+            "无法打开：deep.json: 第 1 行: 嵌套超过 32 层（GridSim 的文件只需 3 层）"
+        )
+    finally:
+        language.set_language("en", remember=False)
 
 
 def test_saving_over_a_fifo_is_a_message_and_the_fifo_is_left(app, tmp_path):  # noqa: F811

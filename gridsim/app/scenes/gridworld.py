@@ -521,8 +521,12 @@ class GridworldScene(ColumnsScene):
         try:
             world = load_layout(path)
         except LayoutError as e:  # the file's name, not its whole path: 3 lines at most
-            name = os.path.basename(str(e.source)) or str(e.source)
-            line = str(LayoutError(name, e.field or None, translate_message(e.reason), e.line))
+            where = [os.path.basename(str(e.source)) or str(e.source)]
+            if e.line is not None and e.column is not None:
+                where.append(t("line {n!s}, column {c!s}", n=e.line, c=e.column))
+            elif e.line is not None:
+                where.append(t("line {n!s}", n=e.line))
+            line = ": ".join([*where, *([e.field] if e.field else []), translate_message(e.reason)])
             self._say(t("could not open: {e}", e=line), error=True)
             return False
         self.set_world(world, keep_policy=False)
