@@ -239,7 +239,10 @@ def _write_rows(path, rows: list[dict]) -> None:
     from gridsim.layout import write_text_atomically
 
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    write_text_atomically(Path(path), text)
+    try:  # a FIFO or a folder in the way is this module's error, like a bad row
+        write_text_atomically(Path(path), text)
+    except UserFileError as e:
+        raise PreferenceFileError(str(path), None, "", e.reason) from None
 
 
 def _rows(path, keys: tuple[str, ...], required: tuple[str, ...] | None = None) -> list[_Row]:

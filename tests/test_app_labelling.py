@@ -2,6 +2,8 @@
 Y / N, clicks), its counter, its label files, and what reaches the trainer (the fake one)."""
 
 import json
+import os
+import stat
 import time
 
 import numpy as np
@@ -266,6 +268,25 @@ def test_a_verdict_that_is_not_a_boolean_is_refused(app, tmp_path):
     path.write_text('{"prompt": "s1", "completion": ["a2"], "label": "yes"}\n')
     assert not panel.open_labels(str(path))
     assert panel.message_color == style.ERROR and "label" in panel.message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "deep"])
+def test_hostile_label_files_are_one_red_line_not_a_crash_or_a_hang(app, tmp_path, kind):
+    """Opening a FIFO, a folder or a 100,000-deep file, saving onto the first two (issue 11)."""
+    scene, panel = label_with(app)
+    press(app, pygame.K_1)
+    path = tmp_path / "labels.jsonl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_text("[" * 100_000 + "\n")
+    for action in (panel.open_labels, panel.save_labels)[: 1 if kind == "deep" else 2]:
+        panel.message = ""
+        assert not action(str(path))
+        assert panel.message_color == style.ERROR and "labels.jsonl" in panel.message
+    assert kind != "fifo" or stat.S_ISFIFO(os.stat(path).st_mode)
 
 
 def test_saving_with_no_labels_says_so_and_writes_nothing(app, tmp_path):
