@@ -173,15 +173,18 @@ set_values = st.sampled_from(
 )
 COMMANDS = {
     "solve": ["--layout", "--gamma", "--json"],
-    "train": ["--env", "--algo", "--layout", "--seed", "--set", "--out", "--keep-going"],
-    "gui": ["--headless", "--scene", "--lang", "--layout", "--frames", "--screenshot", "--size"],
+    "train": ["--env", "--algo", "--layout", "--seed", "--set", "--out", "--keep-going"]
+    + ["--prefs", "--ref"],
+    "gui": ["--headless", "--scene", "--lang", "--layout", "--frames", "--screenshot", "--size"]
+    + ["--agent", "--record", "--algo", "--pause-after", "--inspect"],
     "demo": ["--list", "--headless", "--frames", "--screenshot", "--lang", "--size"],
     "prefs": ["--layout", "--pairs", "--kind", "--temperature", "--ref", "--starts", "--out"],
     "eval": ["--agent", "--episodes", "--seed", "--greedy", "--json"],
 }
 CHOICES = {
     "--env": ["gridworld", "cartpole", "", "mujoco"],
-    "--algo": ["ppo", "grpo", "reinforce", "vpg", "simple_pg", "rtg_pg", "dqn", ""],
+    "--algo": ["ppo", "grpo", "reinforce", "vpg", "simple_pg", "rtg_pg", "dqn", "dpo", ""],
+    "--inspect": ["batch", "critic", "ratios", "groups", "x"],
     "--scene": ["gridworld", "cartpole", "demos", "x"],
     "--lang": ["en", "zh", "fr"],
     "--kind": ["dpo", "kto", "x"],
@@ -297,9 +300,10 @@ def concrete(argv: list[str], root: Path) -> list[str]:
 
 
 def written_by(argv: list[str], root: Path) -> list[str]:
-    """The paths ``argv`` asks to write: --out (or train's default runs/), --screenshot."""
+    """The paths ``argv`` asks to write: --out (or train's default runs/), --screenshot,
+    --record."""
     paths = []
-    for flag in ("--out", "--screenshot"):
+    for flag in ("--out", "--screenshot", "--record"):
         for i, a in enumerate(argv[:-1]):
             if a == flag:
                 paths.append(str(Path(argv[i + 1]).resolve()) if argv[i + 1].strip() else "")
