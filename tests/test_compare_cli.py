@@ -198,6 +198,10 @@ GOOD = ["--env", "gridworld", "--algos", "ppo,vpg", "--seeds", "2"]
         ([*GOOD, "--set", "batch_steps=100"], "ppo: unknown hyper-parameter 'batch_steps'"),
         ([*GOOD, "--set", "grpo.lr=1"], "'grpo' is not one of --algos"),
         ([*GOOD, "--set", "lr=x"], "--set lr: expected a number"),
+        (
+            [*GOOD, "--set", "ppo.lr=1e300"],
+            "ppo: lr: must be greater than 0 and at most 10, got 1e+300\n",
+        ),
         (["--env", "cartpole", "--algos", "ppo", "--layout", "x.json"], "--layout only applies"),
         ([*GOOD, "--ray", "127.0.0.1:9"], "cannot reach the Ray cluster at 127.0.0.1:9"),
         ([*GOOD, "--ray", "nowhere"], "expected HOST:PORT"),

@@ -116,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
     elif interrupted:
         ran = f"stopped after {seconds:.1f} s ({_pool_name(args, workers)})"
     else:
-        ran = f"{len(todo)} runs in {seconds:.1f} s ({_pool_name(args, workers)})"
+        runs = f"{len(todo)} run{'s' if len(todo) != 1 else ''}"
+        ran = f"{runs} in {seconds:.1f} s ({_pool_name(args, workers)})"
     print(
         f"{ran}; {done}/{len(pairs)} runs done; wrote {root}/compare.csv, summary.md, compare.png"
     )
@@ -252,8 +253,11 @@ def _check_algorithms(settings) -> None:
         except KeyError:
             raise UsageError(f"{algo} does not run on {settings.env}") from None
         except ConfigError as e:
-            hint = f"use --set {algo}.KEY=VALUE for one algorithm"
-            raise UsageError(f"{algo}: {e} ({hint})") from None
+            if any("." not in key for key, _ in settings.overrides):  # a --set for all of them
+                raise UsageError(
+                    f"{algo}: {e} (use --set {algo}.KEY=VALUE for one algorithm)"
+                ) from None
+            raise UsageError(f"{algo}: {e}") from None
 
 
 def _workers(args, runs: int) -> int:
