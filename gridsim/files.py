@@ -444,14 +444,20 @@ def check_output_path(path, kind: str, *, what: str = "output") -> Path:
                 f"{what} {path}", f"{short_text(str(folder))} is {kind}, not a folder"
             )
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        detail = _os_message(e)
+        if e.filename and str(e.filename) != str(path):
+            detail = f"{short_text(str(e.filename))}: {detail}"
+        raise UserFileError(f"{what} {path}", f"cannot write there ({detail})") from None
+    try:
         fd, probe = tempfile.mkstemp(prefix=".gridsim-probe.", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        where = f"{what} {path}"
-        detail = _os_message(e)
-        probe = ".gridsim-probe." in str(e.filename or "")  # our own temporary name: noise
-        if e.filename and str(e.filename) != str(path) and not probe:
-            detail = f"{short_text(str(e.filename))}: {detail}"
-        raise UserFileError(where, f"cannot write there ({detail})") from None
+        # the folder is there but takes no new file (/proc: 'no such file', a read-only
+        # disk, no permission): said of the place the user gave, never of the probe's
+        # temporary name
+        place = "it" if folder == path else short_text(str(folder))
+        reason = f"cannot create a file in {place} ({_os_message(e)})"
+        raise UserFileError(f"{what} {path}", reason) from None
     return path

@@ -197,6 +197,18 @@ def test_a_folder_that_cannot_be_made_is_refused_before_work(tmp_path):
         check_output_path("/proc/gridsim/run", "folder", what="--out")
 
 
+@pytest.mark.parametrize("kind, given", [("folder", "/proc"), ("file", "/proc/shot.png")])
+def test_a_folder_that_takes_no_files_is_named_not_the_probe(kind, given):
+    """/proc exists but refuses a new file with 'no such file': the message says where the
+    user asked to write, not the name of the probe file tried there."""
+    with pytest.raises(UserFileError) as caught:
+        check_output_path(given, kind, what="--out")
+    message = str(caught.value)
+    place = "it" if kind == "folder" else "/proc"
+    assert message.startswith(f"--out {given}: cannot create a file in {place} (")
+    assert "gridsim-probe" not in message
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
 def test_a_read_only_folder_is_refused_before_work(tmp_path):
     ro = tmp_path / "ro"

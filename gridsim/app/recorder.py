@@ -101,6 +101,10 @@ def format_of(path) -> str:
 
 _PLACE_PROBLEMS = (
     ("cannot write there ({reason})", r"cannot write there \((?P<reason>.*)\)"),
+    (
+        "cannot create a file in {place} ({reason})",
+        r"cannot create a file in (?P<place>.*?) \((?P<reason>.*)\)",
+    ),
     ("{folder} is a file, not a folder", r"(?P<folder>.*) is a file, not a folder"),
 )
 """gridsim.files.check_output_path's reasons, as catalog keys with fields (translated)."""
