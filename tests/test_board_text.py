@@ -74,6 +74,40 @@ def assert_apart(boxes, bounds: pygame.Rect, where: str) -> None:
         assert not a.colliderect(b), f"{where}: text {a} overlaps text {b}"
 
 
+def assert_clear_of_agent(scene, where: str) -> None:
+    """No reward tag under the agent's dot wherever it stops (the cells of its trajectory)."""
+    dots = [
+        grid.agent_box(scene.board_picture().geo, int(s)).move(scene.geo.rect.topleft)
+        for s in set(scene.traj.states)
+    ]
+    for tag in scene.reward_tags():
+        box = tag.box.move(scene.geo.rect.topleft)
+        assert box.collidelist(dots) < 0, f"{where}: the agent covers the tag {box}"
+
+
+def assert_arrows_clear(scene, overlays, where: str) -> None:
+    """The arrows of the surest policy (pi = 1 on each action in turn) and the optimal
+    arrows end before any text: the shapes' boxes meet no label's box (in cells under
+    SMALL_CELL pixels the names excepted: the arrows' roots reach the corners there, under
+    the names' halos)."""
+    board = scene.board_picture()
+    geo = board.geo
+    blockers = paint.arrow_blockers(board.layout, geo.cell)
+    world = scene.world
+    numbers = overlays.action_values != "off" and geo.cell >= paint.ACTION_NUMBERS_FROM
+    reach = paint.REACH_UNDER_NUMBERS if numbers else 0.33
+    room = grid.arrow_room(geo, world, blockers)
+    shapes = grid.optimal_arrows(geo, world, ((0, 1, 2, 3, 4),) * world.n_states, reach + 0.1, room)
+    for a in range(5):
+        pi = np.zeros((world.n_states, 5))
+        pi[:, a] = 1.0
+        shapes += grid.policy_arrows(geo, world, pi, reach, room)
+    for shape in shapes:
+        box = grid.shape_box(shape)
+        hit = box.collidelist(blockers)
+        assert hit < 0, f"{where}: an arrow {box} runs under text {blockers[hit]}"
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_text_overlaps_text_on_any_board(app, lang):
     app.set_language(lang)
@@ -88,6 +122,8 @@ def test_no_text_overlaps_text_on_any_board(app, lang):
             scene.draw(app.screen)
             where = f"{lang} {size} {world.shape} {overlays}"
             assert_apart(scene.drawn_text, scene.geo.rect, where)
+            assert_clear_of_agent(scene, where)
+            assert_arrows_clear(scene, overlays, where)
             assert len(scene.drawn_text) >= world.n_states  # at least the cell names
             checked += 1
     assert checked == len(WINDOWS) * len(WORLDS) * len(OVERLAYS)
@@ -224,4 +260,50 @@ def test_no_text_overlaps_text_with_the_preference_views(app, lang):
         assert_apart(scene.drawn_text, scene.center_rect, where)
     scene.panel.choose_algo("reinforce")
     scene.preset(overlays=Overlays())
+    app.set_language("en")
+
+
+@pytest.mark.parametrize("cell", [60, 64, 90])
+def test_arrows_end_short_of_the_numbers_on_small_boards(cell):
+    """The boards beside the implicit reward (demos 13/14): a sure policy's arrows and the
+    optimal arrows stop before the action values, V and "start" (which has a halo)."""
+    pygame.font.init()
+    world = default_world()
+    geo = grid.GridGeometry(0, 0, cell, 3, 3)
+    q = np.random.default_rng(0).integers(-1, 2, size=(9, 5)).astype(float)  # r(s, a)
+    for a in range(5):
+        pi = np.zeros((9, 5))
+        pi[:, a] = 1.0
+        picture = paint.paint_board(geo, world, pi=pi, best=((a,),) * 9, action_values=q)
+        blockers = paint.arrow_blockers(picture.layout, cell)
+        numbers = cell >= paint.ACTION_NUMBERS_FROM
+        # the names, "start" and (in cells big enough) a1..a4 values (a5 is left out at 64 px)
+        assert len(blockers) == len(picture.boxes) >= 10 + (30 if numbers else 0)
+        room = grid.arrow_room(geo, world, blockers)
+        reach = paint.REACH_UNDER_NUMBERS if numbers else 0.33
+        shapes = grid.policy_arrows(geo, world, pi, reach, room)
+        shapes += grid.optimal_arrows(geo, world, ((a,),) * 9, reach + 0.1, room)
+        assert shapes  # the policy is still drawn
+        for shape in shapes:
+            assert grid.shape_box(shape).collidelist(blockers) < 0, (cell, a, shape)
+        start = [p for p in picture.layout.placed if p.label.priority == paint.MARKS]
+        assert start and all(p.label.halo for p in start)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_hovered_cells_readout_is_never_cut_off(app, lang):
+    """The line naming a hovered cell's numbers ('s5: V^π ... a5 ...') is shown whole at
+    1024 px, in smaller type, on two lines, or in the tool hint's place."""
+    app.set_language(lang)
+    scene = app.scenes["gridworld"]
+    app.resize((1024, 700))
+    for overlays in (Overlays(True, False, "q_pi"), Overlays(True, False, "off")):
+        scene.preset(world=default_world(), overlays=overlays)
+        for s in (0, 4, 8):
+            scene.hover = s
+            scene.draw(app.screen)
+            hint, readout = scene.hint_lines
+            assert "".join(readout).replace(" ", "") == scene.cell_readout(s).replace(" ", "")
+            assert_apart(scene.hint_boxes, scene.hint_rect, f"{lang} s{s + 1}")
+    scene.hover = None
     app.set_language("en")

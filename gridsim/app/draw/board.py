@@ -19,7 +19,16 @@ import numpy as np
 import pygame
 
 from gridsim.app.draw import grid, style
-from gridsim.app.draw.labels import Label, Layout, Plan, Spot, draw_in_box, draw_placed, ink
+from gridsim.app.draw.labels import (
+    MARGIN,
+    Label,
+    Layout,
+    Plan,
+    Spot,
+    draw_in_box,
+    draw_placed,
+    ink,
+)
 from gridsim.app.i18n import language, t
 from gridsim.world import World, state_name
 
@@ -95,7 +104,9 @@ def _corner_word(word: str, rect: pygame.Rect, size: int, color, bold: bool) -> 
         Spot(rect.right - 4, rect.y + 3, "topright"),
         Spot(rect.right - 3, rect.y + 2, "topright"),
     )
-    return Label((word,), spots, sizes(size), color, MARKS, bold=bold, halo=False, clip=tuple(rect))
+    # a halo, as every label over the board's lines has: triangles' diagonals and paths cross
+    # a cell's corners
+    return Label((word,), spots, sizes(size), color, MARKS, bold=bold, clip=tuple(rect))
 
 
 def stand_in(numbers) -> str:
@@ -222,31 +233,48 @@ def paint_board(
     grid.draw_not_optimal(base, geo, not_optimal)
     grid.draw_lines_and_start(base, geo, world)
     reach = REACH_UNDER_NUMBERS if numbers else 0.33
-    if best is not None:
-        grid.draw_optimal(base, geo, world, best, reach=reach + 0.1)
-    if pi is not None:
-        grid.draw_policy(base, geo, world, pi, reach=reach)
     if v_pi is not None:
         labels += value_labels(geo, world, v_pi, v_label[0], v_label[1], "left", V_PI)
     if v_star is not None:
         labels += value_labels(geo, world, v_star, "V*", style.VALUE_STAR, "right", V_STAR)
     labels += extra
-    layout = plan_for(geo, world, labels).apply(labels)
+    cores = ()
+    if (best is not None or pi is not None) and geo.cell >= SMALL_CELL:
+        cores = tuple(tuple(r) for r in grid.arrow_cores(geo, world, reach))
+    layout = plan_for(geo, world, labels, cores).apply(labels)
+    # the arrows end short of the text (each label's box, margin included): no arrow runs
+    # under a number, whatever the policy
+    room = None
+    if best is not None or pi is not None:
+        room = grid.arrow_room(geo, world, arrow_blockers(layout, geo.cell))
+    if best is not None:
+        grid.draw_optimal(base, geo, world, best, reach=reach + 0.1, room=room)
+    if pi is not None:
+        grid.draw_policy(base, geo, world, pi, reach=reach, room=room)
     draw_placed(text, layout.placed)
     return BoardPicture(base, text, layout, geo)
+
+
+def arrow_blockers(layout: Layout, cell: int) -> list[pygame.Rect]:
+    """The text boxes arrows end short of: every label's, in cells of SMALL_CELL pixels or
+    more. In smaller cells (a 10x10 world) the arrows' roots reach the names and numbers in
+    the corners, which are drawn over them with a halo: shortening the arrows there would
+    leave most of them no room at all."""
+    return [] if cell < SMALL_CELL else list(layout.boxes)
 
 
 _PLANS: OrderedDict = OrderedDict()
 
 
-def plan_for(geo: grid.GridGeometry, world: World, labels) -> Plan:
-    """Where ``labels`` go on this board, searched once per distinct set of label forms
-    (world, size, language, which overlays, number forms), then reused while only the
-    values change (a training run repaints the board at every update)."""
+def plan_for(geo: grid.GridGeometry, world: World, labels, reserved=()) -> Plan:
+    """Where ``labels`` go on this board (its action values clear of ``reserved``), once per
+    distinct set of label forms (world, size, language, which overlays, number forms), then
+    reused while only the values change (a training run repaints the board at every update)."""
     key = (
         world,
         geo.cell,
         language(),
+        tuple(reserved),
         tuple(
             (label.measure_as or label.texts, label.spots, label.sizes, label.priority, label.bold)
             for label in labels
@@ -254,7 +282,9 @@ def plan_for(geo: grid.GridGeometry, world: World, labels) -> Plan:
     )
     plan = _PLANS.get(key)
     if plan is None:
-        plan = Layout(geo.rect).plan(labels)
+        # names, start / end and V^π, V* first; the action values around the arrows' cores
+        cores = [pygame.Rect(box) for box in reserved]
+        plan = Layout(geo.rect).plan(labels, reserve_at=(ACTIONS, cores))
         _PLANS[key] = plan
         while len(_PLANS) > 16:
             _PLANS.popitem(last=False)
@@ -297,7 +327,8 @@ def array_key(x):
 @dataclass(frozen=True)
 class RewardTag:
     """The reward label of one edge (a -> b, or a stay at a) of a trajectory: ``steps`` are
-    the step indices taken along it, ``box`` (board coordinates) holds its widest text."""
+    the step indices taken along it, ``box`` (board coordinates) holds its widest text's
+    frame with MARGIN around it (as a label's box: what must not touch other text)."""
 
     edge: tuple[int, int]
     steps: tuple[int, ...]
@@ -332,6 +363,8 @@ def place_tags(picture: BoardPicture, traj) -> tuple[RewardTag, ...]:
     layout = picture.layout.copy()
     edges: dict[tuple[int, int], list[int]] = {}
     states = [int(s) for s in traj.states]
+    for s in set(states):  # where the agent stops: no tag under its dot
+        layout.reserve(grid.agent_box(geo, s))
     for k in range(len(traj)):
         edges.setdefault((states[k], states[k + 1]), []).append(k)
     rewards = [float(r) for r in traj.rewards]
@@ -339,8 +372,10 @@ def place_tags(picture: BoardPicture, traj) -> tuple[RewardTag, ...]:
     for edge, steps in edges.items():
         texts = {reward_text([rewards[k] for k in steps[: n + 1]]) for n in range(len(steps))}
         for size in sizes(grid.value_size(geo.cell)):
-            w = max(ink(text, size, True).w for text in texts) + 2 * TAG_PAD[0] + 2
-            h = max(ink(text, size, True).h for text in texts) + 2 * TAG_PAD[1] + 2
+            # the framed box of the widest text, and MARGIN around it as every label has:
+            # a tag's frame never touches another tag or a label
+            w = max(ink(text, size, True).w for text in texts) + 2 * (TAG_PAD[0] + 1 + MARGIN)
+            h = max(ink(text, size, True).h for text in texts) + 2 * (TAG_PAD[1] + 1 + MARGIN)
             box = next(
                 (b for b in _tag_boxes(geo, edge, w, h) if layout.free(b)),
                 None,
@@ -367,6 +402,13 @@ def _tag_boxes(geo: grid.GridGeometry, edge, w: int, h: int):
             (lx - r - w / 2, ly),
             (lx - w / 2, ly + r + h / 2),
         ]
+        # then anywhere along the cell's right side and across its top: the agent stands at
+        # the centre, and the bottom corners hold V^π and V*
+        cx, cy = geo.center(a)
+        right = cx + geo.cell / 2 - INSET - w / 2
+        for y in (ly - r - h / 2, cy - geo.cell * 0.25, cy, cy + geo.cell * 0.3):
+            centres.append((right, y))
+        centres.append((cx, cy - geo.cell * 0.3))
     else:
         (x0, y0), (x1, y1) = grid.step_line(geo, a, b)
         mx, my = (x0 + x1) / 2, (y0 + y1) / 2
@@ -375,7 +417,7 @@ def _tag_boxes(geo: grid.GridGeometry, edge, w: int, h: int):
         nx, ny = -dy, dx
         reach = abs(nx) * w / 2 + abs(ny) * h / 2 + max(3, geo.cell // 22)
         centres = []
-        for side in (1, -1):
+        for side in (1, -1, 2, -2):  # beside the lane, then a tag's width further out
             for along in (0.0, 0.15, -0.15, 0.28, -0.28):
                 centres.append(
                     (
@@ -405,5 +447,5 @@ def draw_tags(surface, tags, traj, shown_steps: float, offset=(0, 0)) -> list[py
         pygame.draw.rect(surface, style.REWARD_TAG, box, border_radius=3)
         pygame.draw.rect(surface, style.PATH, box, 1, border_radius=3)
         draw_in_box(surface, text, tag.size, style.TEXT, True, box)
-        drawn.append(box)
+        drawn.append(box.inflate(2 * MARGIN, 2 * MARGIN))  # its margin, as labels' boxes
     return drawn

@@ -203,14 +203,77 @@ def arrow_polygon(cx, cy, dx, dy, length, width, head) -> list[tuple[float, floa
     ]
 
 
-def draw_policy(
-    surface, geo: GridGeometry, world: World, pi: np.ndarray, color=style.ARROW, reach=0.33
-) -> None:
-    """pi(a|s) as arrows from a small ring at the centre, longer and thicker the likelier
-    (pi = 1 reaches ``reach`` cell widths past the ring); a5 stay as the ring itself, bigger
-    and bolder the likelier (the tutorial's circle)."""
+ARROW_START = 0.07
+"""Policy arrows start this many cell widths from the centre (outside the a5 ring)."""
+NO_ROOM = 1e9
+
+
+def arrow_half_width(cell: int) -> float:
+    """Half the width of the widest arrow head drawn in a cell (a policy arrow at pi = 1, or
+    an optimal arrow's chevron with its line): the strip ``arrow_room`` measures in."""
+    policy = max(max(2.0, cell * 0.07) * 1.1, 0.75 * max(5.0, cell * 0.15))
+    optimal = 0.75 * max(6, cell * 0.1) + (max(2, cell // 40) + 1) / 2
+    return max(policy, optimal)
+
+
+def arrow_room(geo: GridGeometry, world: World, boxes) -> np.ndarray:
+    """room[s, a]: how far (pixels from the centre of s) arrows of action a may reach before
+    they touch one of ``boxes`` (the board's text, margin included); for a5, how big the
+    ring at the centre may be. A box blocks a direction when it lies ahead of the centre
+    within the strip ``arrow_half_width`` either side of the axis: the arrows then end 1 px
+    short of the text instead of running under it (a box that reaches back over the centre
+    is not ahead: give only boxes the arrows must keep clear of, see
+    ``draw.board.arrow_blockers``)."""
+    room = np.full((world.n_states, 5), NO_ROOM)
+    half = arrow_half_width(geo.cell) + 1
+    for box in boxes:
+        s = geo.state_at(box.center)
+        if s is None or s >= world.n_states:
+            continue
+        cx, cy = geo.center(s)
+        for a, (dx, dy) in enumerate(SCREEN_DIRS):
+            if dx:  # horizontal: the box must cross the strip |y - cy| < half, ahead in x
+                if box.bottom <= cy - half or box.top >= cy + half:
+                    continue
+                ahead = box.left - cx if dx > 0 else cx - box.right
+            else:
+                if box.right <= cx - half or box.left >= cx + half:
+                    continue
+                ahead = box.top - cy if dy > 0 else cy - box.bottom
+            if ahead >= 0:
+                room[s, a] = min(room[s, a], ahead - 1)
+        gap_x = max(box.left - cx, cx - box.right, 0)
+        gap_y = max(box.top - cy, cy - box.bottom, 0)
+        room[s, 4] = min(room[s, 4], max(gap_x, gap_y) - 1)  # a square around the ring
+    return room
+
+
+def arrow_cores(geo: GridGeometry, world: World, reach: float) -> list[pygame.Rect]:
+    """Per cell with actions, the plus the arrows always get: each arm as long as an arrow
+    of pi = 1/2 (``reach`` as in ``draw_policy``) and as wide as the widest head, and the
+    square where the a5 ring is. Labels are laid out around these (the stay value moves
+    aside, or is left out in a small cell); beyond them arrows yield to text (``arrow_room``)."""
+    half = arrow_half_width(geo.cell) + 1
+    arm = ARROW_START * geo.cell + 3 + 0.5 * reach * geo.cell
+    ring = max(half, 0.1 * geo.cell)
+    out = []
+    for s in range(world.n_states):
+        if not has_actions(world, s):
+            continue
+        cx, cy = geo.center(s)
+        for w, h in ((2 * arm, 2 * half), (2 * half, 2 * arm), (2 * ring, 2 * ring)):
+            box = pygame.Rect(0, 0, math.ceil(w), math.ceil(h))
+            box.center = (round(cx), round(cy))
+            out.append(box)
+    return out
+
+
+def policy_arrows(geo: GridGeometry, world: World, pi: np.ndarray, reach=0.33, room=None):
+    """The shapes ``draw_policy`` draws: ("arrow", points) for a1..a4 and ("ring", centre,
+    radius, width) for a5, each no longer than ``room`` (see ``arrow_room``) allows."""
     cell = geo.cell
-    base = 0.07 * cell
+    base = ARROW_START * cell
+    out = []
     for s in range(world.n_states):
         if not has_actions(world, s):
             continue
@@ -222,35 +285,98 @@ def draw_policy(
                 continue
             dx, dy = SCREEN_DIRS[a]
             length = 3 + p * reach * cell
+            if room is not None:
+                length = min(length, room[s, a] - base)
+                if length < 2:
+                    continue
             width = max(2.0, cell * 0.07 * math.sqrt(p))
             head = min(length * 0.6, max(5.0, cell * 0.15 * math.sqrt(p)))
             sx, sy = cx + dx * base, cy + dy * base
-            pygame.draw.polygon(surface, color, arrow_polygon(sx, sy, dx, dy, length, width, head))
+            out.append(("arrow", arrow_polygon(sx, sy, dx, dy, length, width, head)))
         p = float(probs[4])
         if p >= 0.01:
             radius = int(0.03 * cell + p * 0.12 * cell)
-            pygame.draw.circle(surface, color, (cx, cy), radius, max(2, int(1 + p * cell * 0.03)))
+            if room is not None:
+                radius = min(radius, int(room[s, 4]))
+            if radius >= 2:
+                out.append(("ring", (cx, cy), radius, max(2, int(1 + p * cell * 0.03))))
+    return out
 
 
-def draw_optimal(surface, geo: GridGeometry, world: World, best, reach: float = 0.43) -> None:
-    """The optimal action(s) of every state as thin outlined arrows reaching a little further
-    than any policy arrow (ties: several); a ring for stay."""
+def shape_box(shape) -> pygame.Rect:
+    """The bounding rectangle of a shape from ``policy_arrows`` / ``optimal_arrows``."""
+    if shape[0] == "ring":
+        (cx, cy), radius = shape[1], shape[2]
+        return pygame.Rect(round(cx - radius), round(cy - radius), 2 * radius + 1, 2 * radius + 1)
+    xs, ys = [x for x, _ in shape[1]], [y for _, y in shape[1]]
+    w = shape[2] if shape[0] == "lines" else 1
+    left, top = math.floor(min(xs) - w / 2), math.floor(min(ys) - w / 2)
+    return pygame.Rect(
+        left, top, math.ceil(max(xs) + w / 2) - left, math.ceil(max(ys) + w / 2) - top
+    )
+
+
+def draw_policy(
+    surface,
+    geo: GridGeometry,
+    world: World,
+    pi: np.ndarray,
+    color=style.ARROW,
+    reach=0.33,
+    room=None,
+) -> None:
+    """pi(a|s) as arrows from a small ring at the centre, longer and thicker the likelier
+    (pi = 1 reaches ``reach`` cell widths past the ring, or less where ``room`` - see
+    ``arrow_room`` - says text is in the way); a5 stay as the ring itself, bigger and bolder
+    the likelier (the tutorial's circle)."""
+    for shape in policy_arrows(geo, world, pi, reach, room):
+        if shape[0] == "arrow":
+            pygame.draw.polygon(surface, color, shape[1])
+        else:
+            pygame.draw.circle(surface, color, shape[1], shape[2], shape[3])
+
+
+def optimal_arrows(geo: GridGeometry, world: World, best, reach: float = 0.43, room=None):
+    """The shapes ``draw_optimal`` draws: ("lines", points, width) per arrow (shaft and head
+    as one polyline, the head 1 px bolder) and ("ring", centre, radius, width) for a5."""
     cell = geo.cell
-    length, width = reach * cell, max(2, cell // 40)
+    width = max(2, cell // 40)
+    out = []
     for s in range(world.n_states):
         if not has_actions(world, s):
             continue
         cx, cy = geo.center(s)
         for a in best[s]:
             if a == 4:
-                pygame.draw.circle(surface, style.OPTIMAL, (cx, cy), int(cell * 0.2), width)
+                radius = int(cell * 0.2)
+                if room is not None:
+                    radius = min(radius, int(room[s, 4]) - width)
+                if radius >= 2:
+                    out.append(("ring", (cx, cy), radius, width))
                 continue
             dx, dy = SCREEN_DIRS[a]
+            length = reach * cell
+            if room is not None:
+                length = min(length, room[s, a] - width)
+            if length < cell * 0.1:
+                continue
             pts = arrow_polygon(cx, cy, dx, dy, length, 1, max(6, cell * 0.1))
-            tip = pts[3]
             start = (cx + dx * cell * 0.05, cy + dy * cell * 0.05)
-            pygame.draw.line(surface, style.OPTIMAL, start, tip, width)
-            pygame.draw.lines(surface, style.OPTIMAL, False, [pts[2], tip, pts[4]], width + 1)
+            out.append(("lines", [start, pts[3]], width))
+            out.append(("lines", [pts[2], pts[3], pts[4]], width + 1))
+    return out
+
+
+def draw_optimal(
+    surface, geo: GridGeometry, world: World, best, reach: float = 0.43, room=None
+) -> None:
+    """The optimal action(s) of every state as thin outlined arrows reaching a little further
+    than any policy arrow (ties: several), or as far as ``room`` allows; a ring for stay."""
+    for shape in optimal_arrows(geo, world, best, reach, room):
+        if shape[0] == "ring":
+            pygame.draw.circle(surface, style.OPTIMAL, shape[1], shape[2], shape[3])
+        else:
+            pygame.draw.lines(surface, style.OPTIMAL, False, shape[1], shape[2])
 
 
 def short_number(x: float, digits: int) -> str:
@@ -393,8 +519,20 @@ def draw_agent(surface, geo: GridGeometry, traj, shown_steps: float) -> None:
     draw_agent_at(surface, geo, (x0 + (x1 - x0) * ease, y0 + (y1 - y0) * ease))
 
 
+def agent_radius(geo: GridGeometry) -> int:
+    """The agent dot's radius: a ninth of a cell across."""
+    return max(5, geo.cell // 9)
+
+
+def agent_box(geo: GridGeometry, state: int) -> pygame.Rect:
+    """The rectangle the agent covers while it stands on ``state`` (its rim included)."""
+    r = agent_radius(geo) + 1
+    cx, cy = geo.center(state)
+    return pygame.Rect(round(cx) - r, round(cy) - r, 2 * r + 1, 2 * r + 1)
+
+
 def draw_agent_at(surface, geo: GridGeometry, pos) -> None:
     """The agent: a yellow dot with a dark rim, a ninth of a cell across."""
-    radius = max(5, geo.cell // 9)
+    radius = agent_radius(geo)
     pygame.draw.circle(surface, style.AGENT, pos, radius)
     pygame.draw.circle(surface, style.TEXT, pos, radius, 2)

@@ -171,20 +171,27 @@ class Layout:
                         return placed
         return None
 
-    def place_all(self, labels) -> list[Placed]:
-        """Place ``labels`` by priority (stable); the ones that found room."""
+    def place_all(self, labels, reserve_at=None) -> list[Placed]:
+        """Place ``labels`` by priority (stable); the ones that found room. ``reserve_at``:
+        (priority, boxes) kept free for the labels of that priority and after (drawing the
+        more important ones may cover: e.g. arrows that yield to names but not to numbers)."""
         out = []
+        pending = reserve_at
         for label in sorted(labels, key=lambda each: each.priority):
+            if pending is not None and label.priority >= pending[0]:
+                for box in pending[1]:
+                    self.reserve(box)
+                pending = None
             placed = self.place(label)
             if placed is not None:
                 out.append(placed)
         return out
 
-    def plan(self, labels) -> Plan:
-        """Place ``labels`` and remember where each went, to place labels of the same forms
-        (the same stand-ins) again without searching: see ``Plan.apply``."""
+    def plan(self, labels, reserve_at=None) -> Plan:
+        """Place ``labels`` (see ``place_all``) and remember where each went, to place labels
+        of the same forms (the same stand-ins) again without searching: see ``Plan.apply``."""
         index = {id(label): i for i, label in enumerate(labels)}
-        placed = self.place_all(labels)
+        placed = self.place_all(labels, reserve_at)
         steps = tuple(
             (index[id(p.label)], p.label.texts.index(p.text), p.size, tuple(p.box), p.anchor)
             for p in placed

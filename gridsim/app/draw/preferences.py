@@ -14,7 +14,7 @@ import pygame
 from gridsim.app.draw import board as draw_board
 from gridsim.app.draw import grid as draw_grid
 from gridsim.app.draw import style
-from gridsim.app.draw.labels import draw_in_box, ink
+from gridsim.app.draw.labels import MARGIN, draw_in_box, ink
 
 # The two trajectories of a pair: 1 (left) blue, 2 (right) orange; a single one (KTO) blue.
 FIRST = (40, 110, 220)
@@ -106,7 +106,7 @@ def draw_reward_tags(surface, tags, traj, color, offset=(0, 0)) -> list[pygame.R
         pygame.draw.rect(surface, style.REWARD_TAG, box, border_radius=3)
         pygame.draw.rect(surface, color, box, 1, border_radius=3)
         draw_in_box(surface, text, tag.size, style.TEXT, True, box)
-        drawn.append(box)
+        drawn.append(box.inflate(2 * MARGIN, 2 * MARGIN))  # its margin, as labels' boxes
     return drawn
 
 

@@ -189,6 +189,19 @@ def wrap(message: str, size: int, width: int, bold: bool = False) -> tuple[str, 
     return _wrap(language(), message, int(size), int(width), bool(bold))
 
 
+def fit_lines(
+    message: str, size: int, width: int, max_lines: int, smallest: int = 11, bold: bool = False
+) -> tuple[tuple[str, ...], int]:
+    """(lines, size): ``message`` wrapped to ``width`` in at most ``max_lines`` lines at the
+    largest size from ``size`` down to ``smallest`` that allows it; if none does, every line
+    at ``smallest`` (never a cut-off line: the caller decides what else to leave out)."""
+    for s in range(int(size), int(smallest) - 1, -1):
+        lines = wrap(message, s, width, bold)
+        if len(lines) <= max_lines:
+            return lines, s
+    return wrap(message, smallest, width, bold), int(smallest)
+
+
 @lru_cache(maxsize=1024)
 def _wrap(lang: str, message: str, size: int, width: int, bold: bool) -> tuple[str, ...]:
     f = _font(lang, size, bold)

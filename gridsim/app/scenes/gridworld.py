@@ -95,6 +95,8 @@ class GridworldScene(ColumnsScene):
         self._tags: tuple[draw_board.RewardTag, ...] = ()
         self._tags_for = None  # (trajectory, board picture) the tags were placed for
         self.drawn_text: list[pygame.Rect] = []  # screen boxes of the board's text, last frame
+        self.hint_boxes: list[pygame.Rect] = []  # and of the hint lines above the board
+        self.hint_lines: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self._past = None  # (pi, key) of the past update last shown
         self._past_marks = None  # ((world, key), its non-optimal states, ProgressTracker)
         self._dialog = None
@@ -834,11 +836,7 @@ class GridworldScene(ColumnsScene):
         else:
             tool = t(TOOL_NAMES[self.tool])
             hint = t("Tool: {tool}. {tip}", tool=tool, tip=t(TOOL_TIPS[self.tool]))
-        hint_lines = style.wrap(hint, 14, r.width)[:2]
-        y = r.y
-        for line in hint_lines:
-            style.blit_text(surface, line, (r.x, y), 14, style.TEXT, bold=True)
-            y += 19
+        hint_lines, hint_size = style.fit_lines(hint, 14, r.width, 2, smallest=12, bold=True)
         s = self.hover
         pi, key, source = self.shown_policy()
         if s is not None and s < self.world.n_states:
@@ -850,7 +848,32 @@ class GridworldScene(ColumnsScene):
                 "uniform": t("Showing the uniform random policy (press Run to train)."),
                 "past": t("Showing update {u}'s policy (let go of the timeline: live).", u=key[-1]),
             }[source]
-        style.blit_text(surface, style.wrap(line, 13, r.width)[0], (r.x, y + 1), 13, style.MUTED)
+
+        # the line under the hint, whole: smaller type, a second line, or (a hovered cell's
+        # numbers matter more than the tool's tip while the pointer is on the board) the
+        # hint's place - never a line cut off at the window's edge
+        def height(lines, size, bold=False) -> int:
+            return sum(style.text(part, size, style.TEXT, bold).get_height() for part in lines)
+
+        top = height(hint_lines, hint_size, True)
+        for most in (1, 2):
+            lines, size = style.fit_lines(line, 13, r.width, most)
+            if len(lines) <= most and top + height(lines, size) <= r.height:
+                break
+        else:
+            hint_lines = ()
+            lines, size = style.fit_lines(line, 13, r.width, 3)
+        self.hint_boxes = []
+        y = r.y
+        for part in hint_lines:
+            box = style.blit_text(surface, part, (r.x, y), hint_size, style.TEXT, bold=True)
+            self.hint_boxes.append(box)
+            y = box.bottom
+        for part in lines:
+            box = style.blit_text(surface, part, (r.x, y), size, style.MUTED)
+            self.hint_boxes.append(box)
+            y = box.bottom
+        self.hint_lines = (tuple(hint_lines), tuple(lines))
 
     def cell_readout(self, s: int) -> str:
         """The hint line for a hovered cell: V^π and either pi(.|s) or, with an action-value
