@@ -369,7 +369,8 @@ def place_tags(picture: BoardPicture, traj) -> tuple[RewardTag, ...]:
         edges.setdefault((states[k], states[k + 1]), []).append(k)
     rewards = [float(r) for r in traj.rewards]
     out = []
-    for edge, steps in edges.items():
+    # moves first, then stays: a stay's loop has room on every side, a lane only on two
+    for edge, steps in sorted(edges.items(), key=lambda item: item[0][0] == item[0][1]):
         texts = {reward_text([rewards[k] for k in steps[: n + 1]]) for n in range(len(steps))}
         for size in sizes(grid.value_size(geo.cell)):
             # the framed box of the widest text, and MARGIN around it as every label has:
