@@ -46,3 +46,30 @@ def test_a_button_tooltip_stays_off_the_training_status(app, monkeypatch):
     tip = panel.run.tool_tip
     assert tip is not None and tip.alive()
     assert not tip.rect.colliderect(panel.status_text_rect)
+
+
+def tooltip_lines(tip) -> list[str]:
+    rows = tip.text_block.text_box_layout.layout_rows
+    return ["".join(getattr(chunk, "text", "") for chunk in row.items) for row in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_chinese_tooltip_is_not_cut_with_dashes(lang, monkeypatch):
+    """pygame_gui breaks lines at spaces only, and cuts a longer run of characters with
+    dashes: '尽快训练；再点一次-' / '-回到便于观察的速度'. The tooltip widens instead."""
+    a = App(factory=fake_factory([]), lang=lang, remember=False, fixed_dt=0.05)
+    try:
+        a.frame()
+        button = a.scene.panel.full_speed
+        hover(a, button, monkeypatch)
+        tip = button.tool_tip
+        assert tip is not None and tip.alive()
+        lines = tooltip_lines(tip)
+        assert lines and not [line for line in lines if line.endswith("-") or line.startswith("-")]
+        if lang == "zh":
+            assert lines == ["尽快训练；再点一次回到便于观察的速度"]
+    finally:
+        a.close()
+        from gridsim.app import language
+
+        language.set_language("en", remember=False)

@@ -22,7 +22,7 @@ from gridsim.app.panels.recording import WIDTH as RECORD_WIDTH
 from gridsim.app.panels.recording import RecordingControls
 from gridsim.app.scenes.base import TOP_BAR
 from gridsim.app.ui_manager import UIManager
-from gridsim.app.widgets import keep_tooltips_off
+from gridsim.app.widgets import fit_tooltips, keep_tooltips_off
 
 THEME = Path(__file__).resolve().parents[2] / "assets" / "theme.json"
 DEFAULT_SIZE = (1280, 800)
@@ -104,6 +104,7 @@ class App:
         for each in self.scenes.values():
             each.hide()
         self.switch(scene)
+        fit_tooltips(self.manager)
 
     def _build_top_bar(self) -> None:
         """Title, one tab per scene, and the English / 中文 switch at the right end. Texts are
@@ -153,6 +154,7 @@ class App:
         for scene in self.scenes.values():
             scene.panel.relabel()
         self.recording.relabel()
+        fit_tooltips(self.manager)
 
     @property
     def scene(self):

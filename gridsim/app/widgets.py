@@ -204,3 +204,32 @@ def keep_tooltips_off(manager, keep_clear) -> int:
                 moved += 1
                 break
     return moved
+
+
+TOOLTIP_WIDTH = 170
+"""pygame_gui's tooltip width, which its text wraps inside (theme tool_tip rect_width)."""
+TOOLTIP_MAX_WIDTH = 420
+TOOLTIP_PAD = 24
+"""The tooltip's text box padding and border, both sides."""
+
+
+def fit_tooltips(manager) -> int:
+    """Widen every tooltip whose translated text holds an unbreakable run wider than the
+    tooltip: pygame_gui wraps at spaces only, and cuts a longer run with dashes ("再点一次-"
+    / "-回到…": Chinese has no spaces). Call after a language switch; the number widened."""
+    from gridsim.app.i18n import t
+
+    font = manager.get_theme().get_font(["tool_tip.text_box", "text_box"])  # what it is drawn in
+    widened = 0
+    for element in manager.get_sprite_group().sprites():
+        text = getattr(element, "tool_tip_text", None)
+        if not text:
+            continue
+        run = max(font.size(part)[0] for part in t(text).split(" "))
+        width = (
+            min(TOOLTIP_MAX_WIDTH, run + TOOLTIP_PAD) if run + TOOLTIP_PAD > TOOLTIP_WIDTH else None
+        )
+        if element.tool_tip_wrap_width != width:
+            element.tool_tip_wrap_width = width
+            widened += width is not None
+    return widened
