@@ -77,6 +77,10 @@ def test_the_inspect_button_opens_it_too_and_says_when_there_is_no_update(app):
     press(app, scene.panel.inspect)
     assert scene.inspector.is_open and scene.inspector.readout()["update"] is None
     assert scene.inspector.text_rects  # "No update to inspect yet: press Step"
+    assert not any(w.visible for w in scene.inspector.batch_widgets)  # an empty list: no
+    key(app, pygame.K_s)
+    assert scene.inspector.readout()["update"] == 1
+    assert all(w.visible for w in scene.inspector.batch_widgets)
 
 
 def test_arrow_keys_step_through_the_chosen_trajectory(app):

@@ -164,6 +164,7 @@ class Inspector:
             learned_on = getattr(snapshot, "world", None) or world
             fits = ins is not None and learned_on.n_states == len(ins.pi_before)
             self.world = learned_on if fits else None
+            self._show_view_widgets()
         self._refresh_list()  # a new update, or the same one in another language
         self._enable_views()
         if self.playing:
@@ -235,8 +236,13 @@ class Inspector:
         self._show_view_widgets()
 
     def _show_view_widgets(self) -> None:
+        """The batch list and its buttons: in the batch view of an update (not before one)."""
+        wanted = self.is_open and self.view == "batch" and self.ins is not None
         for w in self.batch_widgets:
-            w.show() if self.is_open and self.view == "batch" else w.hide()
+            if wanted and not w.visible:
+                w.show()
+            elif not wanted and w.visible:
+                w.hide()
 
     def move(self, steps: int) -> bool:
         """Step through the chosen trajectory; False at either end."""
