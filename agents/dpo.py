@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
-from agents.agent import UpdateResult, check_finite
-from agents.config import ConfigError
+from agents.agent import UpdateResult, check_finite, make_optimizer
+from agents.config import ConfigError, positive
 from agents.preference import LOSS_TYPES, dpo_loss
 from agents.preference_agent import (
     PreferenceAgent,
@@ -40,9 +40,20 @@ class Config(PreferenceConfig):
     """"sigmoid" (DPO) or "ipo"."""
     label_smoothing: float = 0.0
     """eps in [0, 0.5): the probability that a label is wrong (conservative DPO)."""
+    label_lr: float = 0.01
+    """labeller "human" (the gridworld): the learning rate used instead of ``lr``. Why smaller:
+    Adam moves every logit by about lr per step whatever the gradient's size (beta and
+    sigma(-beta h) scale the gradient, not Adam's step), so a label buys up to
+    updates_per_label * epochs * lr nats on each logit its two trajectories touch (20 * 3 *
+    0.03 = 1.8 with the synthetic path's lr), and every new label buys that again for all the
+    old ones, whose sigmoid loss has no minimum. With 0.03 one honest label against a detour
+    through s4 (lost after s4) pushes pi(a2|s4) or pi(a3|s1) to ~0 within a few labels, and
+    the route through s4 is never sampled again; 0.01 (0.6 nats a label) keeps it alive
+    (bench/bench_preferences.py --parts human)."""
 
     def validate(self) -> None:
         super().validate()
+        positive(self, "label_lr")
         if self.loss_type not in LOSS_TYPES:
             raise ConfigError(
                 f"loss_type must be one of {', '.join(LOSS_TYPES)}, got {self.loss_type!r}"
@@ -63,6 +74,11 @@ class DPO(PreferenceAgent):
     algo = "dpo"
     group_size = 2
     """A pair's two trajectories start in the same state (on CartPole: the same reset)."""
+
+    def __init__(self, env, cfg: Config, gamma_default: float, seed: int):
+        super().__init__(env, cfg, gamma_default, seed)
+        if cfg.labeller == "human":  # Config.label_lr says why
+            self.optimizer = make_optimizer(cfg, self.policy.parameters(), cfg.label_lr)
 
     def update(self) -> UpdateResult:
         cfg = self.cfg
