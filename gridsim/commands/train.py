@@ -109,6 +109,16 @@ def add_parser(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+DISPLAY_ONLY_ROLLOUTS = ("dpo", "kto")
+"""With --prefs these learn from the file's rows alone; each update still rolls out num_envs
+episodes of the policy, but only to show it (rlhf's rollouts train its policy)."""
+OFFLINE_DISPLAY_ENVS = 8
+"""--prefs with dpo/kto: the display episodes per update unless --set num_envs=N. Why: the
+--max-steps budget counts env steps, and the gridworld's 256 display episodes (5,120 steps on
+the 3x3) would stop a 200-row file at ~390 of its 4,000 updates; with 8 the budget no longer
+binds before the rows' updates_per_label are spent."""
+
+
 class UsageError(ValueError):
     """Bad command-line input: reported as one line, exit code 2."""
 
@@ -177,6 +187,8 @@ def _prepare(args):
         if overrides.get("labeller", "human").strip() != "human":
             raise UsageError("--prefs trains on the file's labels: leave labeller unset")
         overrides["labeller"] = "human"
+        if args.algo in DISPLAY_ONLY_ROLLOUTS and "num_envs" not in overrides:
+            overrides["num_envs"] = str(OFFLINE_DISPLAY_ENVS)
     if args.ref:
         overrides.update(_reference_overrides(args.ref, args.env, overrides))
     cfg = build_config(args.algo, args.env, overrides)
