@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from agents.checkpoint import save_agent
 from agents.config import ConfigError
 from agents.learner import Run, build_config
 from agents.preference_agent import WaitingForLabels
 from agents.trainer import Trainer
-from gridsim.preferences import Judgement, Pair
+from gridsim.preferences import Judgement, Pair, RouteLabeller, pair_from_trajectories
+from gridsim.solvers import deterministic_policy, optimal_values, policy_value
+from gridsim.trajectory import follow_actions, sample_trajectory
 from gridsim.world import default_world
 
 UP, RIGHT, DOWN, LEFT, STAY = range(5)
@@ -59,11 +62,55 @@ def test_a_human_labelled_run_waits_for_its_first_label_then_learns_it():
     with pytest.raises(WaitingForLabels, match=r"\(1 given, trained on\)"):
         run.update()
     pi = run.pi()
-    assert pi[0, DOWN] > 0.5 > pi[0, RIGHT]  # from s1, the preferred first step won
+    assert pi[0].argmax() == DOWN and pi[0].argmin() == RIGHT  # from s1, the preferred step won
     view = run.preference_view()
     assert (view.pairs, view.judgements, view.waiting) == (1, 0, True)
     assert view.metric("rewards/margins") > 0 and view.metric("rewards/accuracies") == 1.0
     assert len(view.series("rewards/margins")) == 20
+
+
+def greedy_route_and_worth(world, pi):
+    """The states of the greedy policy's route from s1 (to s9), and V of that policy at s1."""
+    greedy = pi.argmax(axis=1)
+    s, route = world.start, [world.start]
+    while s != 8 and len(route) < 9:
+        s = int(follow_actions(world, s, [greedy[s]]).states[-1])
+        route.append(s)
+    return route, policy_value(world, deterministic_policy(greedy))[world.start]
+
+
+def test_the_scripted_person_teaches_dpo_the_route_through_s4_from_a_ppo_reference(tmp_path):
+    # pi_ref: a PPO agent trained until optimal, whose greedy route from s1 goes through s2.
+    world = default_world()
+    ppo = Run("gridworld", "ppo", world=world, seed=2)
+    while not ppo.solved:
+        ppo.update()
+    assert greedy_route_and_worth(world, ppo.pi())[0][:2] == [0, 1]
+    save_agent(ppo, tmp_path / "ppo.pt")
+    run = Run(
+        "gridworld",
+        "dpo",
+        world=world,
+        seed=2,
+        overrides=HUMAN | {"ref": tmp_path / "ppo.pt", "num_envs": 2},
+    )
+    person, rng = RouteLabeller(via=3), np.random.default_rng(1002)
+    v_star = optimal_values(world)[0][world.start]
+    for _ in range(20):  # as the app shows pairs: two of the policy's walks from s1
+        a = sample_trajectory(world, run.pi(), world.start, rng=rng)
+        b = sample_trajectory(world, run.pi(), world.start, rng=rng)
+        if np.array_equal(a.actions, b.actions):
+            b = sample_trajectory(world, 0.8 * run.pi() + 0.04, world.start, rng=rng)
+        pair = pair_from_trajectories(a, b, person.compare(world, a, b))
+        if pair is None:
+            continue  # same return, same side of s4: the person skips it
+        run.agent.add_preferences([pair])
+        while not run.agent.waiting():  # the label's updates_per_label updates
+            run.update()
+        route, worth = greedy_route_and_worth(world, run.pi())
+        if route == [0, 3, 4, 7, 8] and worth == pytest.approx(v_star, abs=1e-9):
+            return  # s1 -> s4 -> s5 -> s8 -> s9, worth V*(s1) exactly
+    pytest.fail(f"after 20 pairs the greedy route is {route}, worth {worth} (V*(s1) = {v_star})")
 
 
 def test_kto_learns_from_thumbs_up_and_down_and_from_pairs_split_in_two():
