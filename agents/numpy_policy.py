@@ -40,9 +40,13 @@ def mlp_probs(weights, obs) -> np.ndarray:
 
 def sample_actions(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One action per row of probs [N, A], by inverse-CDF sampling (int64 [N])."""
-    cdf = np.cumsum(probs, axis=-1)
-    u = rng.random(probs.shape[0]) * cdf[:, -1]
-    return np.minimum((u[:, None] >= cdf).sum(axis=1), probs.shape[1] - 1)
+    return sample_from_cdf(np.cumsum(probs, axis=-1), rng)
+
+
+def sample_from_cdf(cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One action per row of cumulative probabilities cdf [N, A] (int64 [N])."""
+    u = rng.random(cdf.shape[0]) * cdf[:, -1]
+    return np.minimum((u[:, None] >= cdf).sum(axis=1), cdf.shape[1] - 1)
 
 
 def greedy_action(weights, obs) -> int:
