@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.distributions import Categorical, kl_divergence
 
 from agents.policies import as_tensor, make_policy
 from agents.rollout import Batch, Collector
@@ -145,18 +144,26 @@ class Agent:
         (mean KL(pi_old || pi_new), approx KL from the ratios, ratios rho_t [N] float64)."""
         with torch.no_grad():
             new = self.policy.dist(obs)
-            kl = kl_divergence(Categorical(logits=old_logits, validate_args=False), new).mean()
+            kl = categorical_kl(old_logits, new.logits).mean()
             log_ratio = new.log_prob(actions) - old_logp
             ratios = torch.exp(log_ratio)
             approx = ((ratios - 1) - log_ratio).mean()
         return float(kl), float(approx), ratios.double().numpy()
 
 
+def categorical_kl(old_logits: torch.Tensor, new_logits: torch.Tensor) -> torch.Tensor:
+    """KL(pi_old || pi_new) per row, sum_a p_old (log p_old - log p_new), from normalized
+    log-probabilities [B, A] (0 where p_old is 0, as torch.distributions.kl_divergence)."""
+    p_old = old_logits.exp()
+    terms = p_old * (old_logits - new_logits)
+    return torch.where(p_old > 0, terms, torch.zeros_like(terms)).sum(dim=-1)
+
+
 def make_optimizer(cfg, params, lr: float) -> torch.optim.Optimizer:
-    """Adam, or plain SGD when cfg.optimizer == "sgd"."""
+    """Adam (second-moment decay cfg.adam_beta2), or plain SGD when cfg.optimizer == "sgd"."""
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr)
-    return torch.optim.Adam(params, lr=lr)
+    return torch.optim.Adam(params, lr=lr, betas=(0.9, cfg.adam_beta2))
 
 
 def flat_valid(batch: Batch, *per_step: np.ndarray):
