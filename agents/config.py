@@ -86,6 +86,12 @@ class CommonConfig:
     softmax table from saturating on an early, wrong favourite."""
     optimizer: str = "adam"
     """"adam", or "sgd" (plain gradient steps: a table's rarely visited states move slowly)."""
+    adam_beta2: float = 0.999
+    """Adam's decay of its running mean of squared gradients (its memory: ~1 / (1 - beta2)
+    steps). On a softmax table a shorter memory (0.99) matters: once a state's policy has
+    saturated on a wrong favourite its gradients shrink by orders of magnitude, and with a
+    1000-step memory Adam keeps dividing them by the old, large scale, so the state freezes;
+    with 100 steps it moves again at full step size when the evidence turns."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -98,6 +104,8 @@ class CommonConfig:
             if isinstance(value, float) and not math.isfinite(value):
                 raise ConfigError(f"{f.name} must be finite, got {value}")
         positive(self, "lr", "num_envs")
+        if not 0.0 <= self.adam_beta2 < 1.0:
+            raise ConfigError(f"adam_beta2 must be in [0, 1), got {self.adam_beta2}")
         at_least(self, 0.0, "max_grad_norm", "ent_coef")
         if any(h < 1 for h in self.hidden):
             raise ConfigError(f"hidden layer widths must be >= 1, got {self.hidden}")
@@ -126,6 +134,47 @@ class EpisodeConfig(CommonConfig):
         super().validate()
         positive(self, "batch_steps")
         in_unit(self, "gamma")
+
+
+TUTORIAL_STATES = 9
+"""The tutorial's 3x3: its defaults were tuned on it and stay as they are."""
+SMALL_WORLD_STATES = 25
+"""Up to this many states (the 5x5 maze) a gridworld learns with the small-world defaults."""
+BIG_WORLD_STATES = 100
+"""From this many states (the 10x10 mazes) on, with the big-world defaults."""
+
+
+def world_size(n_states: int) -> float:
+    """Where a gridworld sits between the small (0) and the big (1) defaults: log(S / 25) /
+    log(100 / 25), clipped to [0, 1]. The 8x8 (64 states) is at 0.68."""
+    t = math.log(max(n_states, 1) / SMALL_WORLD_STATES) / math.log(
+        BIG_WORLD_STATES / SMALL_WORLD_STATES
+    )
+    return min(1.0, max(0.0, t))
+
+
+def between(n_states: int, small: float, big: float) -> float:
+    """A hyper-parameter tuned at the two ends: ``small`` up to 25 states, ``big`` from 100
+    on, geometric in between (linear when one end is 0, e.g. an entropy bonus)."""
+    t = world_size(n_states)
+    if small > 0 and big > 0:
+        return small ** (1 - t) * big**t
+    return small + (big - small) * t
+
+
+WALKERS_PER_GROUP = 64
+STATE_STEPS_PER_GROUP = 750
+"""S x H of the 5x5 maze (25 states, horizon 30): one group of 64 walkers per this much."""
+MAX_WALKERS = 2048
+
+
+def walkers_for(n_states: int, horizon: int) -> int:
+    """num_envs of the methods that step every walker n_steps per update (vpg, ppo): 64
+    walkers per 750 state-steps S x H (at most 2048). Episodes start uniformly and last H
+    steps, so an update of num_envs x n_steps steps starts num_envs x n_steps / (S x H)
+    episodes in every state: ~2.7 with n_steps = 32, on the 5x5 maze as on a 10x10 one."""
+    groups = max(1, round(n_states * horizon / STATE_STEPS_PER_GROUP))
+    return min(MAX_WALKERS, WALKERS_PER_GROUP * groups)
 
 
 def positive(cfg, *names: str) -> None:

@@ -25,8 +25,9 @@ from agents.agent import (
     flat_valid,
     minibatches,
 )
-from agents.config import CommonConfig, ConfigError, at_least, in_unit, positive
+from agents.config import CommonConfig, ConfigError, at_least, between, in_unit, positive
 from agents.estimators import episode_return, group_relative
+from gridsim.world import World, default_world
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,34 @@ class Config(CommonConfig):
             )
 
 
+def gridworld_config(world: World) -> Config:
+    """GRPO's defaults on ``world`` (S states, horizon H), tuned on the 3x3, the 5x5 maze
+    and the 10x10 mazes of gridsim.mazes (agents.config.between interpolates in between).
+
+    - group_size 8, num_envs = 8 x max(25, start cells): from 25 start cells on, every
+      start cell starts a group in every update, so every state's first action is compared
+      within a group at every update; an update sees num_envs x H steps.
+    - lr 0.3 up to 25 states, 0.1 from 100: smaller steps where an early, wrong favourite
+      of a rarely visited state would otherwise stick.
+    - ent_coef 0 up to 25 states, 0.03 from 100: keeps pi(.|s) from saturating on such a
+      favourite before the states downstream of it have learned.
+    - epochs 2 over minibatches of 2048 steps.
+    """
+    n = world.n_states
+    group = 8
+    return Config(
+        lr=between(n, 0.3, 0.1),
+        num_envs=group * max(25, len(world.start_states())),
+        group_size=group,
+        gamma=None,
+        epochs=2,
+        ent_coef=between(n, 0.0, 0.03),
+    )
+
+
 DEFAULTS = {
     "cartpole": Config(lr=1e-2, num_envs=64, hidden=(32,), group_size=8, gamma=1.0, epochs=4),
-    "gridworld": Config(lr=0.3, num_envs=200, group_size=8, gamma=None, epochs=2),
+    "gridworld": gridworld_config(default_world()),
 }
 
 

@@ -51,14 +51,24 @@ def algorithm_module(algo: str):
     return importlib.import_module(ALGORITHM_CLASSES[check_algorithm(algo)][0])
 
 
-def default_config(algo: str, env: str):
-    """The tuned default hyper-parameters of ``algo`` on ``env``."""
-    return algorithm_module(algo).DEFAULTS[check_env(env)]
+def default_config(algo: str, env: str, world: World | None = None):
+    """The tuned default hyper-parameters of ``algo`` on ``env``.
+
+    On the gridworld they scale with the world: the algorithm module's
+    ``gridworld_config(world)`` (how much data an update sees and how it is batched, as a
+    function of the number of states and the horizon). Without a world: the tutorial's 3x3.
+    ``python main.py train``, ``compare``, the bench and the app all come through here.
+    """
+    module = algorithm_module(algo)
+    if check_env(env) == "gridworld" and hasattr(module, "gridworld_config"):
+        return module.gridworld_config(world or default_world())
+    return module.DEFAULTS[env]
 
 
-def build_config(algo: str, env: str, overrides: dict | None = None):
-    """Defaults with overrides applied and validated (ConfigError on a bad key or value)."""
-    return with_overrides(default_config(algo, env), overrides)
+def build_config(algo: str, env: str, overrides: dict | None = None, world: World | None = None):
+    """Defaults (for ``world`` on the gridworld) with overrides applied and validated
+    (ConfigError on a bad key or value)."""
+    return with_overrides(default_config(algo, env, world), overrides)
 
 
 CARTPOLE_EPISODE_STEPS = 500
@@ -117,8 +127,10 @@ class Run:
             self.seed = limits.check(limits.SEED, seed, "seed")
         except limits.LimitError as e:
             raise ConfigError(str(e)) from None
-        self.config = config if config is not None else build_config(algo, env, overrides)
         self.world = (world or default_world()) if env == "gridworld" else None
+        self.config = (
+            config if config is not None else build_config(algo, env, overrides, self.world)
+        )
         cfg = self.config
         check_update_size(cfg, self.world)
         if self.world is not None:

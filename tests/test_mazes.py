@@ -62,3 +62,9 @@ def test_the_suite_covers_sizes_seeds_modes_and_target_kinds():
     names = [name for name, _ in suite]
     assert len(set(names)) == len(names)
     assert maze_name(maze(10, seed=1, forbidden_mode="wall"), 1) == "10x10 s1 wall cont"
+
+
+def test_the_shipped_10x10_maze_is_the_generators_seed_0():
+    from gridsim.layout import load_layout, shipped_layout
+
+    assert load_layout(shipped_layout("maze_10x10")) == maze(10, seed=0)

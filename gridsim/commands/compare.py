@@ -249,7 +249,7 @@ def _check_algorithms(settings) -> None:
             raise UsageError(f"--set {prefix}.…: {short_repr(prefix)} is not one of --algos")
     for algo in settings.algos:
         try:
-            build_config(algo, settings.env, settings.overrides_for(algo))
+            build_config(algo, settings.env, settings.overrides_for(algo), settings.world)
         except KeyError:
             raise UsageError(f"{algo} does not run on {settings.env}") from None
         except ConfigError as e:

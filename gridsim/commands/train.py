@@ -23,6 +23,9 @@ from gridsim.limits import short_repr
 from gridsim.world import World
 
 DEFAULT_MAX_STEPS = {"cartpole": 500_000, "gridworld": 2_000_000}
+BIG_WORLD_MAX_STEPS = 20_000_000
+"""train's default budget on gridworlds of more than 25 states (a 10x10 maze takes a few
+million steps; the tutorial's 3x3 a few hundred thousand)."""
 METRIC_FIELDS = (
     "update",
     "env_steps",
@@ -78,7 +81,8 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--max-steps",
         metavar="N",
-        help="env-step budget (default: 500000 on cartpole, 2000000 on gridworld)",
+        help="env-step budget (default: 500000 on cartpole, 2000000 on gridworlds of up to "
+        "25 states, 20000000 on bigger ones)",
     )
     p.add_argument(
         "--set",
@@ -146,6 +150,13 @@ def _whole_number(name: str, text: str, low: int) -> int:
     return limits.parse(limit, text, name)
 
 
+def default_max_steps(env: str, world) -> int:
+    """The step budget when --max-steps is not given: bigger for gridworlds over 25 states."""
+    if env == "gridworld" and world is not None and world.n_states > 25:
+        return BIG_WORLD_MAX_STEPS
+    return DEFAULT_MAX_STEPS[env]
+
+
 def _prepare(args):
     """Validate the arguments: (world or None, seed, max_steps, overrides, out dir, labels).
 
@@ -165,11 +176,8 @@ def _prepare(args):
             f"unknown algorithm {short_repr(args.algo)} (choose from {', '.join(ALGORITHMS)})"
         )
     seed = _whole_number("--seed", args.seed, 0)
-    max_steps = (
-        DEFAULT_MAX_STEPS[args.env]
-        if args.max_steps is None
-        else _whole_number("--max-steps", args.max_steps, 1)
-    )
+    if args.max_steps is not None:
+        _whole_number("--max-steps", args.max_steps, 1)
     paths = (("--layout", args.layout), ("--out", args.out))
     paths += (("--prefs", args.prefs), ("--ref", args.ref))
     for flag, value in paths:
@@ -191,14 +199,14 @@ def _prepare(args):
             overrides["num_envs"] = str(OFFLINE_DISPLAY_ENVS)
     if args.ref:
         overrides.update(_reference_overrides(args.ref, args.env, overrides))
-    cfg = build_config(args.algo, args.env, overrides)
-    if getattr(cfg, "labeller", "synthetic") == "human" and not args.prefs:
-        raise UsageError("labeller=human learns from given labels: pass them with --prefs FILE")
     world = None
     if args.env == "gridworld":
         from gridsim.layout import load_layout, shipped_layout
 
         world = load_layout(args.layout or shipped_layout("tutorial_3x3"))
+    cfg = build_config(args.algo, args.env, overrides, world)  # the defaults scale with the world
+    if getattr(cfg, "labeller", "synthetic") == "human" and not args.prefs:
+        raise UsageError("labeller=human learns from given labels: pass them with --prefs FILE")
     check_update_size(cfg, world)
     labels = ((), ())
     if args.prefs:
@@ -211,6 +219,11 @@ def _prepare(args):
                 "from pairs (prompt/chosen/rejected)"
             )
         labels = (tuple(pairs), tuple(judgements))
+    max_steps = (
+        default_max_steps(args.env, world)
+        if args.max_steps is None
+        else _whole_number("--max-steps", args.max_steps, 1)
+    )
     out = check_output_path(
         args.out or f"runs/{args.env}-{args.algo}-seed{seed}", "folder", what="--out"
     )
