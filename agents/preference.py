@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch.distributions import Categorical, kl_divergence
+from torch.distributions import Categorical
+
+from agents.agent import categorical_kl
 
 LOSS_TYPES = ("sigmoid", "ipo")
 
@@ -98,4 +100,4 @@ def per_trajectory_sum(values: torch.Tensor, trajectory: torch.Tensor, n: int) -
 
 def step_kl(policy_dist: Categorical, reference_dist: Categorical) -> torch.Tensor:
     """KL(pi_theta(.|s_t) || pi_ref(.|s_t)) at every step, exactly (a sum over the actions)."""
-    return kl_divergence(policy_dist, reference_dist)
+    return categorical_kl(policy_dist.logits, reference_dist.logits)

@@ -59,8 +59,8 @@ def test_overrides_still_win_over_the_worlds_defaults():
 
 def test_a_run_on_a_maze_uses_the_mazes_defaults():
     world = maze(8, seed=0)
-    run = Run("gridworld", "vpg", world=world)
-    assert run.config == default_config("vpg", "gridworld", world)
+    run = Run("gridworld", "ppo", world=world)
+    assert run.config == default_config("ppo", "gridworld", world)
     assert run.env.num_envs == walkers_for(64, 60)
 
 
