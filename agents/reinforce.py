@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.agent import Agent, UpdateResult
-from agents.config import EpisodeConfig
+from agents.config import EpisodeConfig, between
 from agents.estimators import reward_to_go
+from gridsim.world import World, default_world
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,25 @@ class Config(EpisodeConfig):
 
 DEFAULTS = {
     "cartpole": Config(lr=3e-2, num_envs=32, hidden=(32,), batch_steps=5000, gamma=0.99),
-    "gridworld": Config(lr=0.1, num_envs=512, batch_steps=10000, gamma=None, ent_coef=0.1),
+    "gridworld": None,  # gridworld_config(default_world()), below
 }
+
+
+def gridworld_config(world: World) -> Config:
+    """Defaults on ``world`` (S states): 512 walkers, one whole episode each and at least
+    10 000 steps per update, lr 0.1, ent_coef 0.1 on every world; adam_beta2 0.999 up to 25
+    states, 0.99 from 100 (agents.config.between; see CommonConfig.adam_beta2)."""
+    return Config(
+        lr=0.1,
+        num_envs=512,
+        batch_steps=10000,
+        gamma=None,
+        ent_coef=0.1,
+        adam_beta2=between(world.n_states, 0.999, 0.99),
+    )
+
+
+DEFAULTS["gridworld"] = gridworld_config(default_world())
 
 
 class Reinforce(Agent):
