@@ -1,17 +1,21 @@
 """Big worlds: env steps and seconds until the greedy policy is exactly optimal on generated mazes.
 
-    python bench/bench_mazes.py [--algos ppo vpg grpo] [--sizes 8 10] [--maze-seeds 0 1]
+    python bench/bench_mazes.py [--algos ppo vpg grpo] [--sizes 8 10] [--maze-seeds 0 1 2]
         [--modes enter wall] [--targets cont term] [--seeds 1] [--budget-steps N]
         [--set KEY=VALUE ...] [--quiet]
 
 Mazes come from gridsim.mazes (16 % forbidden cells at -10, the target in the far corner,
 gamma 0.95, horizon 60): every size x maze seed x forbidden mode x target kind, each
 learned by every algorithm with its default hyper-parameters for that world (those
-``python main.py train`` and the app use) from ``--seeds`` algorithm seeds.
+``python main.py train`` and the app use) from ``--seeds`` algorithm seeds. By default the
+six algorithms that learn from rewards; the preference learners (dpo, kto, rlhf, with
+their online synthetic labels: pairs judged by their true return) on request with
+``--algos dpo kto rlhf`` (rlhf runs ~4x fewer env steps per second).
 
 "Optimal" is gridsim.progress: the greedy policy's exact value is V* within 1e-6 in
 every state. A run stops there or at its step budget (default 20 M env steps for ppo,
-vpg and grpo, 50 M for simple_pg, rtg_pg and reinforce: the issue's targets); an
+vpg, grpo and the preference learners, 50 M for simple_pg, rtg_pg and reinforce: the
+issue's targets); an
 unsolved run counts as infinitely slow in the medians, and the table also gives the
 median count of optimal states it reached. Seconds are wall time of the updates in this
 process (one thread); step counts are deterministic per seed, seconds depend on the
@@ -34,7 +38,7 @@ import torch  # noqa: E402
 
 from agents.config import parse_set_args  # noqa: E402
 from agents.learner import Run  # noqa: E402
-from agents.registry import ALGORITHMS  # noqa: E402
+from agents.registry import ALGORITHMS, PREFERENCE_ALGORITHMS  # noqa: E402
 from gridsim.mazes import maze, maze_name  # noqa: E402
 
 BUDGET_STEPS = {
@@ -96,9 +100,15 @@ def summarize(algo: str, size: int, results: list[dict]) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--algos", nargs="+", default=list(ALGORITHMS), choices=ALGORITHMS)
+    p.add_argument(
+        "--algos",
+        nargs="+",
+        default=[a for a in ALGORITHMS if a not in PREFERENCE_ALGORITHMS],
+        choices=ALGORITHMS,
+        help="default: the six that learn from rewards (dpo, kto, rlhf on request)",
+    )
     p.add_argument("--sizes", nargs="+", type=int, default=[8, 10])
-    p.add_argument("--maze-seeds", nargs="+", type=int, default=[0, 1])
+    p.add_argument("--maze-seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--modes", nargs="+", default=["enter", "wall"], choices=["enter", "wall"])
     p.add_argument("--targets", nargs="+", default=["cont", "term"], choices=["cont", "term"])
     p.add_argument("--seeds", type=int, default=1, help="algorithm seeds per maze")
