@@ -230,7 +230,7 @@ def paint_board(
         grid.draw_kind_frames(base, geo, world)
         if numbers:
             labels += action_value_labels(geo, world, action_values)
-    grid.draw_not_optimal(base, geo, not_optimal)
+    grid.draw_not_optimal(base, geo, world, not_optimal)
     grid.draw_lines_and_start(base, geo, world)
     reach = REACH_UNDER_NUMBERS if numbers else 0.33
     if v_pi is not None:

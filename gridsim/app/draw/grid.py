@@ -135,34 +135,34 @@ def draw_kind_frames(surface: pygame.Surface, geo: GridGeometry, world: World) -
             pygame.draw.rect(surface, cell_color(world, s), geo.cell_rect(s), width)
 
 
-def draw_not_optimal(surface: pygame.Surface, geo: GridGeometry, states) -> None:
+def draw_not_optimal(surface: pygame.Surface, geo: GridGeometry, world: World, states) -> None:
     """Light diagonal hatching on ``states``: their greedy action is not optimal yet.
 
-    Drawn over the fill and under labels and arrows, so it never hides text; while
-    learning, the hatched cells recede from the target as optimality spreads back.
+    Drawn over the fill and under labels and arrows, so it never hides text; amber on white
+    cells, white on the red and green ones. While learning, the hatched cells recede from the
+    target as optimality spreads back.
     """
-    if not states:
-        return
-    tile = _hatch_tile(geo.cell)
     for s in states:
-        surface.blit(tile, geo.cell_rect(s))
+        plain = s not in world.forbidden and s not in world.targets
+        color = style.NOT_OPTIMAL if plain else style.NOT_OPTIMAL_ON_COLOUR
+        surface.blit(_hatch_tile(geo.cell, color), geo.cell_rect(s))
 
 
-_HATCH: dict[int, pygame.Surface] = {}
+_HATCH: dict[tuple, pygame.Surface] = {}
 
 
-def _hatch_tile(cell: int) -> pygame.Surface:
-    """One cell of hatching (stripes every ~cell/6 px, translucent), cached per cell size."""
-    tile = _HATCH.get(cell)
+def _hatch_tile(cell: int, color) -> pygame.Surface:
+    """One cell of hatching (stripes every ~cell/6 px, translucent), cached per size and colour."""
+    tile = _HATCH.get((cell, color))
     if tile is None:
         tile = pygame.Surface((cell, cell), pygame.SRCALPHA)
         gap = max(6, cell // 6)
         width = max(2, cell // 28)
         for k in range(-cell, cell, gap):
-            pygame.draw.line(tile, style.NOT_OPTIMAL, (k, cell), (k + cell, 0), width)
+            pygame.draw.line(tile, color, (k, cell), (k + cell, 0), width)
         if len(_HATCH) > 8:
             _HATCH.clear()
-        _HATCH[cell] = tile
+        _HATCH[(cell, color)] = tile
     return tile
 
 

@@ -53,6 +53,8 @@ LEFT_BAR = (90, 130, 220)
 RIGHT_BAR = (230, 140, 60)
 NOT_OPTIMAL = (235, 150, 20, 90)
 """Light amber hatching (RGBA) on a cell whose greedy action is not optimal yet."""
+NOT_OPTIMAL_ON_COLOUR = (255, 255, 255, 120)
+"""The same hatching on a forbidden (red) or target (green) cell: white shows there."""
 
 
 FONT_FILES = {
