@@ -20,6 +20,7 @@ import pygame
 
 from gridsim.app.draw import grid, style
 from gridsim.app.draw.labels import (
+    HALO,
     MARGIN,
     Label,
     Layout,
@@ -40,6 +41,11 @@ INSET = 3
 """Pixels kept free inside a cell's edge, so numbers of neighbouring cells never run together."""
 SMALL_CELL = 60
 """In cells smaller than this the arrows reach the corners: names get a halo there too."""
+CROWDED_CELL = 44
+"""In cells smaller than this (a 10x10 world in a 1024x700 window: 34 px) the arrows run
+under the name and the value whatever their length: the halos there hide more of them."""
+CROWDED_HALO = 225
+"""The halo's alpha in crowded cells (elsewhere labels.HALO's)."""
 
 # where each action's value goes, in cell widths from the centre (y down), best first:
 # a1..a4 at the outer end of their triangle, a5 beside the centre square (the path's stay
@@ -251,7 +257,9 @@ def paint_board(
         grid.draw_optimal(base, geo, world, best, reach=reach + 0.1, room=room)
     if pi is not None:
         grid.draw_policy(base, geo, world, pi, reach=reach, room=room)
-    draw_placed(text, layout.placed)
+    draw_placed(
+        text, layout.placed, halo_alpha=CROWDED_HALO if geo.cell < CROWDED_CELL else HALO[3]
+    )
     return BoardPicture(base, text, layout, geo)
 
 

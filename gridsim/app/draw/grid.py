@@ -156,8 +156,10 @@ def _hatch_tile(cell: int, color) -> pygame.Surface:
     tile = _HATCH.get((cell, color))
     if tile is None:
         tile = pygame.Surface((cell, cell), pygame.SRCALPHA)
-        gap = max(6, cell // 6)
-        width = max(2, cell // 28)
+        # small cells (34 px for a 10x10 world at 1024x700) get fine, sparser stripes: the
+        # name and value there sit on them
+        gap = max(7, cell // 6)
+        width = 1 if cell < 44 else max(2, cell // 28)
         for k in range(-cell, cell, gap):
             pygame.draw.line(tile, color, (k, cell), (k + cell, 0), width)
         if len(_HATCH) > 8:

@@ -28,6 +28,7 @@ from gridsim.app.i18n import language
 MARGIN = 2
 """Pixels of halo around a label's ink: two labels keep at least twice this apart."""
 HALO = (255, 255, 255, 170)
+"""The halo's white (RGBA): translucent, so a path or an arrow under a label still shows."""
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,11 @@ class Layout:
                 yield (bx, by)
 
 
-def draw_placed(surface: pygame.Surface, placed, offset=(0, 0)) -> list[pygame.Rect]:
-    """Draw placed labels (halo, then text) shifted by ``offset``; the boxes drawn."""
+def draw_placed(
+    surface: pygame.Surface, placed, offset=(0, 0), halo_alpha: int = HALO[3]
+) -> list[pygame.Rect]:
+    """Draw placed labels (halo, then text) shifted by ``offset``; the boxes drawn.
+    ``halo_alpha`` (0-255): how much of what lies under a label its halo hides."""
     drawn = []
     ox, oy = offset
     alpha = bool(surface.get_flags() & pygame.SRCALPHA)
@@ -215,17 +219,17 @@ def draw_placed(surface: pygame.Surface, placed, offset=(0, 0)) -> list[pygame.R
         if p.label.halo:
             # a blit, not fill(): pygame's fill() of a small rect costs ~10x a blit
             flags = pygame.BLEND_RGBA_MAX if alpha else 0
-            surface.blit(_halo(box.w, box.h), box, special_flags=flags)
+            surface.blit(_halo(box.w, box.h, halo_alpha), box, special_flags=flags)
         draw_in_box(surface, p.text, p.size, p.label.color, p.label.bold, box, p.anchor)
         drawn.append(box)
     return drawn
 
 
 @lru_cache(maxsize=256)
-def _halo(w: int, h: int) -> pygame.Surface:
+def _halo(w: int, h: int, alpha: int = HALO[3]) -> pygame.Surface:
     """A translucent white box: behind a label, so it stays readable over lines."""
     veil = pygame.Surface((w, h), pygame.SRCALPHA)
-    veil.fill(HALO)
+    veil.fill((*HALO[:3], alpha))
     return veil
 
 
