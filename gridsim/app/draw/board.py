@@ -42,8 +42,9 @@ INSET = 3
 SMALL_CELL = 60
 """In cells smaller than this the arrows reach the corners: names get a halo there too."""
 CROWDED_CELL = 44
-"""In cells smaller than this (a 10x10 world in a 1024x700 window: 34 px) the arrows run
-under the name and the value whatever their length: the halos there hide more of them."""
+"""In cells smaller than this (a 10x10 world in a 1024x700 window: 34 px) the name and the
+value fill most of the cell and sit on the 'not optimal' stripes and the path: their halos
+hide more of what is under them."""
 CROWDED_HALO = 225
 """The halo's alpha in crowded cells (elsewhere labels.HALO's)."""
 
