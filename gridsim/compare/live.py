@@ -128,17 +128,20 @@ class LiveComparison:
                 self._pool.stop()
         if self._thread is not None:
             self._thread.join(timeout)
-        view = self._view
-        if view.status == "running":
-            self._view = replace(
-                view, status="stopped", message="stopped", version=view.version + 1
-            )
+        with self._lock:
+            view = self._view
+            if view.status == "running":
+                self._view = replace(
+                    view, status="stopped", message="stopped", version=view.version + 1
+                )
 
     # --- the monitor thread -------------------------------------------------------------------
     def _monitor(self) -> None:
         try:
             self._follow()
         except Exception as e:  # noqa: BLE001 - the window shows it instead of crashing
+            if self._stopping.is_set():
+                return  # stop() killed the pool under the loop: it says "stopped" itself
             self._publish(status="failed", message=f"{type(e).__name__}: {e}")
 
     def _follow(self) -> None:
@@ -237,10 +240,14 @@ class LiveComparison:
         )
 
     def _publish(self, **changes) -> None:
-        view = self._view
-        self._view = replace(
-            view,
-            **changes,
-            elapsed_s=time.perf_counter() - self._started,
-            version=view.version + 1,
-        )
+        """Replace the view (the monitor thread only); after stop() the view is stop()'s."""
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            view = self._view
+            self._view = replace(
+                view,
+                **changes,
+                elapsed_s=time.perf_counter() - self._started,
+                version=view.version + 1,
+            )
