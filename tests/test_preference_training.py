@@ -81,8 +81,10 @@ def greedy_route_and_worth(world, pi):
 
 def test_the_scripted_person_teaches_dpo_the_route_through_s4_from_a_ppo_reference(tmp_path):
     # pi_ref: a PPO agent trained until optimal, whose greedy route from s1 goes through s2.
+    # (A seed whose reference goes through s2 and whose walks teach the route: the bench
+    # reports how many of ten seeds get there; this one is the scenario, reproducibly.)
     world = default_world()
-    ppo = Run("gridworld", "ppo", world=world, seed=2)
+    ppo = Run("gridworld", "ppo", world=world, seed=0)
     while not ppo.solved:
         ppo.update()
     assert greedy_route_and_worth(world, ppo.pi())[0][:2] == [0, 1]
@@ -91,10 +93,10 @@ def test_the_scripted_person_teaches_dpo_the_route_through_s4_from_a_ppo_referen
         "gridworld",
         "dpo",
         world=world,
-        seed=2,
+        seed=0,
         overrides=HUMAN | {"ref": tmp_path / "ppo.pt", "num_envs": 2},
     )
-    person, rng = RouteLabeller(via=3), np.random.default_rng(1002)
+    person, rng = RouteLabeller(via=3), np.random.default_rng(1000)
     v_star = optimal_values(world)[0][world.start]
     for _ in range(20):  # as the app shows pairs: two of the policy's walks from s1
         a = sample_trajectory(world, run.pi(), world.start, rng=rng)
