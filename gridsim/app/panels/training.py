@@ -714,24 +714,3 @@ def _option(options, value):
         if ident == value:
             return (text, ident)
     return options[0]
-
-
-def _checked(limit: limits.Limit, text: str, label: str):
-    """``limits.parse``, its refusal as a ValueError in the user's language."""
-    try:
-        return limits.parse(limit, text, label)
-    except limits.LimitError as e:
-        raise ValueError(
-            t("{field}: {reason!s}", field=t(label), reason=translate_message(e.reason))
-        ) from None
-
-
-__all__ = [
-    "TrainingPanel",
-    "Settings",
-    "parse_hyper",
-    "delay_from_slider",
-    "WIDTH",
-    "CONTROLS_HEIGHT",
-    "REFERENCE_LABELS",
-]
