@@ -291,3 +291,19 @@ def parse_set_args(items: list[str] | None) -> dict[str, str]:
 def config_to_dict(cfg) -> dict:
     """Plain JSON/torch-safe values (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
+
+
+def episode_gridworld_config(config_class, world):
+    """The gridworld defaults shared by simple_pg, rtg_pg and reinforce on ``world`` (S
+    states): 512 walkers, one whole episode each and at least 10 000 steps per update, lr 0.1,
+    ent_coef 0.1 on every world; adam_beta2 0.999 up to 25 states, 0.99 from 100 (``between``;
+    see CommonConfig.adam_beta2). One place, so the three whole-episode estimators differ only
+    in their weights Phi_t, as chapter 2 compares them."""
+    return config_class(
+        lr=0.1,
+        num_envs=512,
+        batch_steps=10000,
+        gamma=None,
+        ent_coef=0.1,
+        adam_beta2=between(world.n_states, 0.999, 0.99),
+    )

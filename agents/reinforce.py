@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.agent import Agent, UpdateResult
-from agents.config import EpisodeConfig, between
+from agents.config import EpisodeConfig, episode_gridworld_config
 from agents.estimators import reward_to_go
 from gridsim.world import World, default_world
 
@@ -30,17 +30,9 @@ DEFAULTS = {
 
 
 def gridworld_config(world: World) -> Config:
-    """Defaults on ``world`` (S states): 512 walkers, one whole episode each and at least
-    10 000 steps per update, lr 0.1, ent_coef 0.1 on every world; adam_beta2 0.999 up to 25
-    states, 0.99 from 100 (agents.config.between; see CommonConfig.adam_beta2)."""
-    return Config(
-        lr=0.1,
-        num_envs=512,
-        batch_steps=10000,
-        gamma=None,
-        ent_coef=0.1,
-        adam_beta2=between(world.n_states, 0.999, 0.99),
-    )
+    """Defaults on ``world``: agents.config.episode_gridworld_config (512 walkers, >= 10 000
+    steps per update, lr 0.1, ent_coef 0.1, adam_beta2 from 0.999 to 0.99 as S grows)."""
+    return episode_gridworld_config(Config, world)
 
 
 DEFAULTS["gridworld"] = gridworld_config(default_world())
