@@ -57,11 +57,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def main_process() -> int:
     """``main`` as a process: output piped into a reader that stops early (``solve | head``)
-    ends quietly instead of with a BrokenPipeError traceback."""
+    ends quietly instead of with a BrokenPipeError traceback, and Ctrl+C where a command
+    does not handle it itself (while it starts up, say) is one line, exit status 130."""
     try:
         code = main()
         sys.stdout.flush()
         return code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # Python would try to flush stdout again at exit and fail the same way: point it at
         # /dev/null first. 141 = 128 + SIGPIPE, what a shell reports for such a reader.

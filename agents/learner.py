@@ -19,6 +19,7 @@ from agents.envs import CartPoleVecEnv, GridVecEnv
 from agents.history import MetricHistory, ReturnHistory
 from agents.policy_history import PolicyHistory
 from agents.registry import (
+    ALGORITHM_CLASSES,
     CARTPOLE_SOLVED_RETURN,
     CARTPOLE_SOLVED_WINDOW,
     check_algorithm,
@@ -28,17 +29,6 @@ from gridsim import limits
 from gridsim.inspection import METRICS
 from gridsim.world import World, default_world
 
-ALGORITHM_CLASSES = {
-    "simple_pg": ("agents.simple_pg", "SimplePG"),
-    "rtg_pg": ("agents.rtg_pg", "RewardToGoPG"),
-    "reinforce": ("agents.reinforce", "Reinforce"),
-    "vpg": ("agents.vpg", "VPG"),
-    "ppo": ("agents.ppo", "PPO"),
-    "grpo": ("agents.grpo", "GRPO"),
-    "dpo": ("agents.dpo", "DPO"),
-    "kto": ("agents.kto", "KTO"),
-    "rlhf": ("agents.rlhf", "RLHF"),
-}
 CARTPOLE_GAMMA = 0.99
 """Discount used when an algorithm's gamma is left to the env on CartPole."""
 RETURNS_KEPT = 1000

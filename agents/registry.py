@@ -17,6 +17,19 @@ ALGORITHMS: tuple[str, ...] = (
 )
 """Every trainable algorithm, in the tutorial's order."""
 
+ALGORITHM_CLASSES: dict[str, tuple[str, str]] = {
+    "simple_pg": ("agents.simple_pg", "SimplePG"),
+    "rtg_pg": ("agents.rtg_pg", "RewardToGoPG"),
+    "reinforce": ("agents.reinforce", "Reinforce"),
+    "vpg": ("agents.vpg", "VPG"),
+    "ppo": ("agents.ppo", "PPO"),
+    "grpo": ("agents.grpo", "GRPO"),
+    "dpo": ("agents.dpo", "DPO"),
+    "kto": ("agents.kto", "KTO"),
+    "rlhf": ("agents.rlhf", "RLHF"),
+}
+"""Each algorithm's module and agent class (names only: importing them imports torch)."""
+
 ENVS: tuple[str, ...] = ("gridworld", "cartpole")
 """Every environment an algorithm can be trained on."""
 

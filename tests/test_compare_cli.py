@@ -182,6 +182,34 @@ def test_ctrl_c_keeps_the_finished_runs_and_says_the_results_are_incomplete(
     assert statuses == ["finished", "not run", "not run"]
 
 
+@pytest.mark.parametrize("after_s", [0.5, 1.5])
+def test_ctrl_c_while_the_workers_start_is_one_line_and_leaves_no_process(tmp_path, after_s):
+    """Ctrl+C (to the terminal's whole process group) while `compare` starts: its checks
+    import torch, the fork server imports torch, the pool waits for its workers. One line,
+    exit 130, no traceback from any process, nothing left running."""
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    flags = ["--env", "cartpole", "--algos", "ppo", "--seeds", "2", "--out", str(tmp_path / "o")]
+    command = [sys.executable, "main.py", "compare", *flags]  # runs of 10+ s: still starting
+    p = subprocess.Popen(
+        [*command, "--quiet"],
+        cwd=root,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(after_s)
+    os.killpg(p.pid, signal.SIGINT)
+    output, _ = p.communicate(timeout=60)  # EOF: every process holding the pipe has ended
+    assert p.returncode == 130, output
+    assert "Traceback" not in output and output.strip().splitlines()[-1].startswith("interrupted")
+
+
 GOOD = ["--env", "gridworld", "--algos", "ppo,vpg", "--seeds", "2"]
 
 

@@ -64,3 +64,77 @@ def test_stopping_a_live_comparison_says_stopped_even_when_the_killed_pool_raise
     assert live._pool.polling.wait(5)
     live.stop()
     assert live.latest().status == "stopped"
+
+
+def _what_a_first_run_still_imports() -> tuple[int, int]:
+    """In a worker: (its parent's pid, how many modules a first optimiser step imports)."""
+    import os
+    import sys
+
+    import torch
+
+    before = set(sys.modules)
+    net = torch.nn.Linear(2, 2)
+    torch.optim.Adam(net.parameters()).step()
+    return os.getppid(), len(set(sys.modules) - before)
+
+
+def test_local_workers_are_forked_warm_from_one_server_that_outlives_a_pool():
+    """A worker's start-up (torch, its optimiser's imports: ~2 s) is paid once per process,
+    in the fork server, not per worker and not in its first run."""
+    import os
+
+    from gridsim.compare.pool import LocalPool
+
+    parents = []
+    for _ in range(2):
+        pool = LocalPool(1)
+        try:
+            deadline = time.monotonic() + 60
+            while pool.ready < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert pool.ready == 1
+            parent, imported = pool.call(_what_a_first_run_still_imports).get(timeout=60)
+        finally:
+            pool.stop()
+        assert imported == 0
+        parents.append(parent)
+    assert parents[0] == parents[1] != os.getpid()
+
+
+class SlowToMakeContext:
+    """A multiprocessing context whose Pool takes until ``release`` is set to be made (the
+    fork server still importing torch) and records being terminated."""
+
+    def __init__(self):
+        self.release = threading.Event()
+        self.terminated = threading.Event()
+
+    def Value(self, *args):  # noqa: N802 - multiprocessing's name
+        import multiprocessing
+
+        return multiprocessing.Value(*args)
+
+    def Pool(self, *args, **kwargs):  # noqa: N802
+        self.release.wait(10)
+        return self
+
+    def terminate(self):
+        self.terminated.set()
+
+
+def test_the_window_never_waits_for_its_pool_and_a_stop_before_it_is_made_still_ends_it(
+    monkeypatch,
+):
+    """The app's pool is made on a thread: making it and stopping it return while the pool
+    cannot be made yet, and the pool is killed as soon as it exists."""
+    from gridsim.compare import pool as pools
+
+    context = SlowToMakeContext()
+    monkeypatch.setattr(pools, "start_fork_server", lambda: None)
+    monkeypatch.setattr(pools, "worker_context", lambda: context)
+    pool = pools.LocalPool(1, wait=False)
+    pool.stop()
+    assert not pool._made.is_set() and not context.terminated.is_set()
+    context.release.set()
+    assert context.terminated.wait(10)

@@ -209,3 +209,26 @@ app.close()
         timeout=180,
     )
     assert out.stdout.split() == ["True", "True", "False", "False"], out.stderr[-2000:]
+
+
+def test_the_tab_starts_its_workers_when_shown_and_keeps_them_between_comparisons(app):
+    """Opening the tab starts the pool (workers warm up while the user picks); a finished
+    comparison leaves it for the next; Stop kills it (and its runs); closing ends it."""
+    panel = app.scenes["compare"].panel
+    assert panel.pool is None  # nothing starts before the tab is seen
+    app.switch("compare")
+    assert panel.pool is not None and panel.live is None
+    scene = finished(app)
+    first = scene.panel.pool
+    assert first is not None and scene.panel.live._pool is first and not first.stopped
+    scene.start()
+    assert scene.panel.live._pool is first
+    run_until(app, lambda: scene.panel.view.done >= 1)
+    press(app, pygame.K_SPACE)  # Stop
+    assert first.stopped and scene.panel.pool is None
+    scene.start()
+    second = scene.panel.pool
+    assert second is not None and second is not first
+    run_until(app, lambda: scene.panel.view.status != "running")
+    app.close()
+    assert second.stopped

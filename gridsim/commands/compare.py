@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
     from gridsim.compare.runs import CompareError, read_record, save_settings
     from gridsim.world import WorldError
 
+    if args.ray is None:
+        from gridsim.compare.pool import start_fork_server
+
+        start_fork_server()  # its torch import overlaps with the checks below
     try:
         root, settings = _prepare(args)
         workers = _workers(args, len(settings.pairs()))

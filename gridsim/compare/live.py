@@ -1,7 +1,8 @@
 """A comparison followed live, for the app: runs on the local pool, curves read as they grow.
 
 ``LiveComparison`` submits every (algorithm, seed) run to a ``LocalPool`` (workers niced, so
-the window keeps its frame rate) and starts one monitor thread. The thread follows each
+the window keeps its frame rate; the app lends it a pool already warm, see
+``gridsim.app.panels.comparison``) and starts one monitor thread. The thread follows each
 run's streamed metrics (``CurveReader``), recomputes the IQM bands and the table from
 ``gridsim.compare.stats`` and ``summary`` (the CLI's code, so the same numbers), and
 publishes a frozen ``LiveView``; the window reads the latest each frame. When every run is
@@ -76,13 +77,19 @@ class LiveComparison:
         workers: int | None = None,
         nice: int = WORKER_NICE,
         pool_factory=LocalPool,
+        pool=None,
     ):
+        """``pool``: a pool to run on instead of making one (it stays open when the runs
+        are done, for the next comparison; ``stop()`` still kills its runs, and the pool)."""
         self.settings = settings
         self.root = Path(root or tempfile.mkdtemp(prefix="gridsim-compare-"))
+        if pool is not None:
+            workers = pool.workers
         self.workers = workers or max(1, min(available_cores(), len(settings.pairs())))
         self._nice = nice
         self._pool_factory = pool_factory
-        self._pool = None
+        self._pool = pool
+        self._owns_pool = pool is None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -116,7 +123,8 @@ class LiveComparison:
     def start(self) -> None:
         save_settings(self.root, self.settings)
         self._started = time.perf_counter()
-        self._pool = self._pool_factory(self.workers, nice=self._nice)
+        if self._pool is None:
+            self._pool = self._pool_factory(self.workers, nice=self._nice)
         self._thread = threading.Thread(target=self._monitor, name="compare-monitor", daemon=True)
         self._thread.start()
 
@@ -201,7 +209,8 @@ class LiveComparison:
         if self._stopping.is_set():
             return
         result.get()
-        self._pool.close()
+        if self._owns_pool:
+            self._pool.close()
         done = self._view
         message = (
             f"{done.done - done.failed} runs finished, {done.failed} failed"

@@ -9,6 +9,13 @@ Ray: the workers import torch, and Ray is imported only by ``RayPool`` (the opti
 Both pools offer ``submit(jobs)``, ``done(timeout)`` (the runs finished since the last call),
 ``pending`` and ``stop()`` (kills the runs in flight at once: a killed run leaves no
 summary.json, so it counts as not run and ``--resume`` runs it again).
+
+Start-up: on the tutorial's 3x3 world a run takes 0.1-0.6 s, less than importing torch
+(~2 s of CPU with what its optimisers import), so the start-up, not the runs, would set how
+long a comparison takes. The workers are therefore forked from a fork server that imports
+it all once per process (``worker_context``; the CLI starts it before its own checks, so
+the two overlap), and the app makes its pool when the Compare tab opens and keeps it
+between comparisons (``LocalPool.ready`` says when every worker is warm).
 """
 
 from __future__ import annotations
@@ -21,12 +28,22 @@ import shutil
 import signal
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.registry import ALGORITHM_CLASSES
 from gridsim.files import write_atomically
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+PRELOADED = (
+    "torch",
+    "torch._dynamo",  # what a torch optimiser imports when first made (sympy & co: ~1 s)
+    "gridsim.commands.train",
+    "agents.learner",
+    *(module for module, _ in ALGORITHM_CLASSES.values()),
+)
+"""What a worker imports before its first run (in the fork server, once)."""
 RAY_CONNECT_TIMEOUT_S = 3.0
 
 
@@ -58,9 +75,10 @@ def single_threaded() -> None:
 def _single_threaded_children():
     """Processes started inside the block get one BLAS/OpenMP thread from their first import.
 
-    A spawned worker imports numpy while it unpickles its first task, before any code of
-    ours runs in it; OpenBLAS then starts a thread per core, and those threads spin against
-    the other workers (measured: a pool 2-3x slower than its runs alone on 2 cores).
+    The fork server (and so every worker forked from it) imports numpy and torch before any
+    code of ours runs in a worker; OpenBLAS then starts a thread per core, and those threads
+    spin against the other workers (measured: a pool 2-3x slower than its runs alone on 2
+    cores).
     """
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
@@ -86,9 +104,85 @@ def run_job(job) -> dict:
     return summary
 
 
-def _init_worker(nice: int) -> None:
-    """Pool workers leave Ctrl+C to the parent (it stops the pool) and, in the app, yield
-    the CPU to the window (``nice``)."""
+def worker_context():
+    """Workers are forked from multiprocessing's fork server: a fresh interpreter (none of
+    the parent's state; started single-threaded) that has imported torch, ``train`` and
+    every algorithm once (``PRELOADED``). A worker then starts in milliseconds instead of
+    importing torch itself (~1.5 s of CPU each), and pools made later in the same process
+    (the app's, after Stop) start at once."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOADED))
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, in the background: its imports (~2 s of CPU) then overlap
+    with the caller's own start-up instead of delaying the first worker."""
+    from multiprocessing import forkserver
+
+    worker_context()
+    with _single_threaded_children(), _ctrl_c_ignored():
+        forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred():
+    """Ctrl+C inside the block takes effect at its end, so a pool is never left half-made:
+    a worker asked of the fork server but not yet forked would start after the parent had
+    gone, miss the parent's semaphores and print a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed and previous is signal.default_int_handler:
+        raise KeyboardInterrupt
+    if pressed and callable(previous):
+        previous(signal.SIGINT, None)
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored():
+    """Processes started inside the block ignore Ctrl+C (SIGINT) from their first line:
+    the fork server, still importing torch when a user presses Ctrl+C, would otherwise
+    print a traceback beside the CLI's one-line "interrupted". The parent stops the pool."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def warm_up() -> None:
+    """Pay a worker's one-time costs before its first run: the imports (done already when
+    forked from the fork server) and torch's lazy set-up on a first forward, backward and
+    optimiser step. Nothing of it touches a run's random state: ``train_run`` seeds each run.
+    """
+    import importlib
+
+    for name in PRELOADED:
+        importlib.import_module(name)
+    import torch
+
+    torch.set_num_threads(1)
+    net = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.Adam(net.parameters())
+    torch.distributions.Categorical(logits=net(torch.zeros(3, 4))).log_prob(
+        torch.zeros(3, dtype=torch.long)
+    ).sum().backward()
+    optimizer.step()
+
+
+def _init_worker(nice: int, warm=None) -> None:
+    """Pool workers leave Ctrl+C to the parent (it stops the pool), in the app yield the
+    CPU to the window (``nice``), then warm up and count themselves in ``warm``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     single_threaded()
     if nice:
@@ -96,6 +190,10 @@ def _init_worker(nice: int) -> None:
             os.nice(nice)
         except OSError:  # pragma: no cover - not allowed here
             pass
+    warm_up()
+    if warm is not None:
+        with warm.get_lock():
+            warm.value += 1
 
 
 def _message(error: BaseException) -> str:
@@ -104,22 +202,57 @@ def _message(error: BaseException) -> str:
 
 
 class LocalPool:
-    """``workers`` processes (spawned: no state inherited from the parent), each taking the
-    next run as it finishes one (``multiprocessing.Pool``)."""
+    """``workers`` processes (forked from the fork server: none of the parent's state),
+    each taking the next run as it finishes one (``multiprocessing.Pool``). Runs submitted
+    before the workers are warm wait for them.
 
-    def __init__(self, workers: int, nice: int = 0):
+    Making the pool waits for the fork server (its imports, ~2 s the first time). The CLI
+    waits (``wait=True``: Ctrl+C meanwhile takes effect once the pool is whole); the window
+    must not (``wait=False``): the pool is then made on a thread, and ``submit`` and
+    ``call`` wait for it there (the comparison's monitor thread calls them)."""
+
+    def __init__(self, workers: int, nice: int = 0, wait: bool = True):
         self.workers = workers
-        with _single_threaded_children():
-            self._pool = multiprocessing.get_context("spawn").Pool(
-                workers, initializer=_init_worker, initargs=(nice,)
-            )
         self._done: queue.Queue[JobResult] = queue.Queue()
         self.pending = 0
+        self._made = threading.Event()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._pool = None
+        start_fork_server()
+        context = worker_context()
+        self._warm = context.Value("i", 0)
+        arguments = (context, nice)
+        if wait:
+            self._make(*arguments)
+        else:
+            threading.Thread(
+                target=self._make, args=arguments, name="pool-maker", daemon=True
+            ).start()
+
+    def _make(self, context, nice: int) -> None:
+        with _ctrl_c_deferred():
+            pool = context.Pool(self.workers, initializer=_init_worker, initargs=(nice, self._warm))
+        with self._lock:
+            self._pool = pool
+            if self._stopped:  # Stop came first
+                pool.terminate()
+        self._made.set()
+
+    def _made_pool(self):
+        self._made.wait()
+        return self._pool
+
+    @property
+    def ready(self) -> int:
+        """How many workers have warmed up (a worker that replaces a dead one counts too)."""
+        return min(self.workers, self._warm.value)
 
     def submit(self, jobs) -> None:
+        pool = self._made_pool()
         for job in jobs:
             self.pending += 1
-            self._pool.apply_async(
+            pool.apply_async(
                 run_job,
                 (job,),
                 callback=lambda summary, job=job: self._done.put(JobResult(job, summary)),
@@ -141,16 +274,21 @@ class LocalPool:
     def call(self, fn, *args):
         """Run ``fn(*args)`` in a worker (e.g. drawing the figure away from the window);
         an ``AsyncResult``."""
-        return self._pool.apply_async(fn, args)
+        return self._made_pool().apply_async(fn, args)
 
     def close(self) -> None:
         """All runs are done: let the workers exit."""
-        self._pool.close()
-        self._pool.join()
+        pool = self._made_pool()
+        pool.close()
+        pool.join()
 
     def stop(self) -> None:
-        """Kill the workers now (runs in flight are lost; finished ones stay on disk)."""
-        self._pool.terminate()
+        """Kill the workers now (runs in flight are lost; finished ones stay on disk). Never
+        waits: a pool still being made is killed as soon as it is."""
+        with self._lock:
+            self._stopped = True
+            if self._pool is not None:
+                self._pool.terminate()
 
 
 # --- Ray ------------------------------------------------------------------------------------

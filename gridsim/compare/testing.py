@@ -89,7 +89,7 @@ class FakeRunPool:
 
     # --- a made-up run -------------------------------------------------------------------
     def _would_end(self, job) -> bool:
-        n = self.rows.get((job.algo, job.seed), 0) + 1
+        n = self.rows.get(job.out, 0) + 1
         _, solved = self._curve(job, n * job.max_steps // ROWS_PER_RUN)
         return n >= ROWS_PER_RUN or (solved and not job.keep_going)
 
@@ -97,7 +97,7 @@ class FakeRunPool:
         """Append one row; True when the run is over."""
         out = Path(job.out)
         part = out / "metrics.csv.part"
-        n = self.rows.get((job.algo, job.seed), 0)
+        n = self.rows.get(job.out, 0)
         if n == 0:
             out.mkdir(parents=True, exist_ok=True)
             part.write_text("update,env_steps,wall_s,mean_return_100,solved\n")
@@ -105,7 +105,7 @@ class FakeRunPool:
         value, solved = self._curve(job, steps)
         with part.open("a") as f:
             csv.writer(f, lineterminator="\n").writerow([n + 1, steps, n * 0.1, value, int(solved)])
-        self.rows[(job.algo, job.seed)] = n + 1
+        self.rows[job.out] = n + 1
         return n + 1 >= ROWS_PER_RUN or (solved and not job.keep_going)
 
     @staticmethod
@@ -117,7 +117,7 @@ class FakeRunPool:
 
     def _finish(self, job) -> dict:
         out = Path(job.out)
-        n = self.rows[(job.algo, job.seed)]
+        n = self.rows[job.out]
         steps = n * job.max_steps // ROWS_PER_RUN
         value, solved = self._curve(job, steps)
         os.replace(out / "metrics.csv.part", out / "metrics.csv")

@@ -110,6 +110,7 @@ class CompareScene(Scene):
 
     def show(self) -> None:
         self.left.container.show()
+        self.panel.warm()  # the workers start while the user picks what to compare
 
     def hide(self) -> None:
         self.left.container.hide()
