@@ -12,7 +12,10 @@ Measured in one run, the same (algorithm, seed) runs three ways:
    which import torch too, so its own "N runs in S s" comes out between cold and warm.
 3. pool (warm), as the app's Compare tab runs: the pool made and warmed up before the clock
    starts (the tab does it when it opens), wall time from submitting to the last result.
-4. --ray: the same on a local Ray instance (ray.init to the last result; init shown apart).
+4. --app: the same runs from the app's Compare tab in a headless window drawing at 60 fps
+   (its pool warm, as when a user has opened the tab), Run to the last run finished, and
+   the frame times meanwhile: the window itself (drawing, live statistics) shares the cores.
+5. --ray: the same on a local Ray instance (ray.init to the last result; init shown apart).
 Prints the ratios pool / ideal (compare's goal: within 15%, i.e. <= 1.15) and ray / pool,
 the load average before and after, and checks that each run's env steps are the same every
 way. On a busy machine the wall-clock ratios say little: Linux shares the CPU per session
@@ -87,6 +90,54 @@ def warm_pool(cores: int) -> tuple[LocalPool, float]:
     return pool, time.perf_counter() - started
 
 
+def run_in_app(env: str, algos, seeds: int, max_steps: int, cores: int) -> tuple[float, dict]:
+    """The comparison from the Compare tab once its workers are warm: (seconds from Run to
+    the last run finished, steps per run); prints the frame times meanwhile."""
+    import statistics
+
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ["SDL_AUDIODRIVER"] = "dummy"
+    from gridsim.app.app import App
+    from gridsim.compare.runs import read_record
+
+    app = App(scene="compare", remember=False)
+    scene = app.scene
+    for algo, box in scene.algo_boxes.items():
+        box.set_state(algo in algos)
+    scene.choose_env(env)
+    scene.seeds.set_text(str(seeds))
+    scene.budget.set_text(str(max_steps))
+    while scene.panel.pool.ready < cores:
+        app.frame()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    scene.start()
+    frames = []
+    view = scene.panel.view
+    while view.done < view.total:
+        t0 = time.perf_counter()
+        app.frame()
+        frames.append((time.perf_counter() - t0) * 1000)
+        view = scene.panel.view
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    while scene.panel.view.status == "running":
+        app.frame()
+    steps = {
+        (algo, seed): read_record(view.root, algo, seed).summary["steps"]
+        for algo in algos
+        for seed in range(seeds)
+    }
+    app.close()
+    frames.sort()
+    print(
+        f"  frames while it ran: median {statistics.median(frames):.1f} ms, "
+        f"p95 {frames[int(0.95 * (len(frames) - 1))]:.1f} ms over {len(frames)}; the window "
+        f"process used {cpu / seconds:.2f} of a core (drawing, live statistics)"
+    )
+    return seconds, steps
+
+
 def run_pool(pool, jobs, started: float) -> tuple[float, dict]:
     """Submit every job, wait for the last: (seconds since ``started``, steps per run)."""
     pool.submit(jobs)
@@ -109,6 +160,7 @@ def main() -> int:
     parser.add_argument("--algos", default="ppo,vpg,rtg_pg")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--app", action="store_true", help="also time the app's Compare tab")
     parser.add_argument("--ray", action="store_true", help="also time a local Ray instance")
     args = parser.parse_args()
     algos = args.algos.split(",")
@@ -149,6 +201,14 @@ def main() -> int:
             "the clock (from the fork server the cold pool started)"
         )
         same = pool_steps == alone_steps and warm_steps == alone_steps
+
+        if args.app:
+            app_s, app_steps = run_in_app(args.env, algos, args.seeds, max_steps, cores)
+            print(
+                f"the app's Compare tab (warm, window at 60 fps): Run to the last run "
+                f"{app_s:.1f} s = {app_s / ideal:.3f}x the ideal"
+            )
+            same = same and app_steps == alone_steps
 
         if args.ray:
             started = time.perf_counter()
