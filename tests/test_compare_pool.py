@@ -138,3 +138,57 @@ def test_the_window_never_waits_for_its_pool_and_a_stop_before_it_is_made_still_
     assert not pool._made.is_set() and not context.terminated.is_set()
     context.release.set()
     assert context.terminated.wait(10)
+
+
+def test_stop_while_the_pool_is_still_being_made_does_not_wait_for_it(tmp_path, monkeypatch):
+    from gridsim.compare import pool as pools
+
+    context = SlowToMakeContext()
+    monkeypatch.setattr(pools, "start_fork_server", lambda: None)
+    monkeypatch.setattr(pools, "worker_context", lambda: context)
+    settings = CompareSettings("gridworld", 1000, default_world(), algos=("vpg",), seeds=1)
+    live = LiveComparison(settings, tmp_path, pool=pools.LocalPool(1, wait=False))
+    live.start()  # the monitor waits in submit() for the pool
+    live.stop(timeout=5)
+    assert not context.release.is_set()  # the pool is still not made...
+    assert not live.active and live.latest().status == "stopped"  # ...and all has ended
+    context.release.set()
+    assert context.terminated.wait(10)
+
+
+class UnmakeableContext(SlowToMakeContext):
+    """The fork server died (say a module it preloads no longer imports)."""
+
+    def Pool(self, *args, **kwargs):  # noqa: N802
+        raise EOFError("unexpected EOF")
+
+
+def test_workers_that_cannot_be_made_are_one_line_in_the_cli_and_a_failed_comparison(
+    tmp_path, monkeypatch, capsys
+):
+    from gridsim.compare import pool as pools
+    from main import main
+
+    monkeypatch.setattr(pools, "start_fork_server", lambda: None)
+    monkeypatch.setattr(pools, "worker_context", UnmakeableContext)
+    args = ["compare", "--env", "gridworld", "--algos", "vpg", "--seeds", "1"]
+    assert main([*args, "--out", str(tmp_path / "cli"), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "error: could not start the worker processes (EOFError: unexpected EOF)\n"
+    )
+
+    settings = CompareSettings("gridworld", 1000, default_world(), algos=("vpg",), seeds=1)
+    live = LiveComparison(settings, tmp_path / "app", pool=pools.LocalPool(1, wait=False))
+    live.start()
+    live._thread.join(10)
+    view = live.latest()
+    assert view.status == "failed" and view.message.startswith("could not start the worker")
+
+
+def test_a_worker_warms_up_even_when_an_algorithm_module_is_broken(monkeypatch):
+    """warm_up is best effort: the broken algorithm's own runs report the error."""
+    from gridsim.compare import pool as pools
+
+    broken = {**pools.ALGORITHM_CLASSES, "student": ("agents.no_such_module", "Student")}
+    monkeypatch.setattr(pools, "ALGORITHM_CLASSES", broken)
+    pools.warm_up()  # does not raise

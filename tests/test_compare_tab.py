@@ -232,3 +232,23 @@ def test_the_tab_starts_its_workers_when_shown_and_keeps_them_between_comparison
     run_until(app, lambda: scene.panel.view.status != "running")
     app.close()
     assert second.stopped
+
+
+def test_a_failed_comparison_stops_its_pool_and_the_next_run_gets_a_new_one(app, monkeypatch):
+    """Runs still queued in a failed comparison's pool must not finish into the next one."""
+    from gridsim.compare.testing import FakeRunPool
+
+    def broken(self, timeout=0.0):
+        raise OSError("disk full")
+
+    app.switch("compare")
+    scene = app.scene
+    first = scene.panel.pool
+    with monkeypatch.context() as m:
+        m.setattr(FakeRunPool, "done", broken)
+        scene.start()
+        run_until(app, lambda: scene.panel.view.status != "running")
+    assert scene.panel.view.status == "failed" and first.stopped
+    scene.start()
+    assert scene.panel.pool is not first and scene.panel.live._pool is scene.panel.pool
+    run_until(app, lambda: scene.panel.view.status == "finished")

@@ -71,15 +71,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gridsim.compare.pool import RayUnavailable
+    from gridsim.compare.pool import PoolUnavailable, RayUnavailable
     from gridsim.compare.report import write_report
     from gridsim.compare.runs import CompareError, read_record, save_settings
     from gridsim.world import WorldError
 
-    if args.ray is None:
-        from gridsim.compare.pool import start_fork_server
-
-        start_fork_server()  # its torch import overlaps with the checks below
     try:
         root, settings = _prepare(args)
         workers = _workers(args, len(settings.pairs()))
@@ -101,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if todo:
         try:
             pool = _start_pool(args, workers)
-        except RayUnavailable as e:
+        except (RayUnavailable, PoolUnavailable) as e:
             if created and not any(root.iterdir()):
                 root.rmdir()
             print(f"error: {e}", file=sys.stderr)
@@ -159,6 +155,7 @@ def _prepare(args):
         algos = _algos(args.algos) if args.algos else ()
         seeds = _whole_number("--seeds", args.seeds, 1) if args.seeds else 0
         settings = _merged(existing, algos, seeds)
+        _start_workers_early(args)
         _check_algorithms(settings)
         return root, settings
 
@@ -194,6 +191,7 @@ def _prepare(args):
         algos=algos,
         seeds=seeds,
     )
+    _start_workers_early(args)
     _check_algorithms(settings)
     root = Path(args.out or f"runs/compare-{args.env}-{'-'.join(algos)}")
     if root.exists() and not root.is_dir():
@@ -240,6 +238,15 @@ def _difference(a, b) -> str:
     ]
     shown = {"max_steps": "--max-steps", "world": "layout", "overrides": "--set"}
     return ", ".join(shown.get(n, n) for n in names)
+
+
+def _start_workers_early(args) -> None:
+    """Start the local pool's fork server before the checks that import torch: its own
+    import of torch (~2 s) then overlaps with theirs (on another core)."""
+    if args.ray is None:
+        from gridsim.compare.pool import start_fork_server
+
+        start_fork_server()
 
 
 def _check_algorithms(settings) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gridsim.compare.pool import LocalPool, available_cores
+from gridsim.compare.pool import LocalPool, PoolUnavailable, available_cores
 from gridsim.compare.report import reference_return, write_report
 from gridsim.compare.runs import (
     POINTS,
@@ -150,7 +150,9 @@ class LiveComparison:
         except Exception as e:  # noqa: BLE001 - the window shows it instead of crashing
             if self._stopping.is_set():
                 return  # stop() killed the pool under the loop: it says "stopped" itself
-            self._publish(status="failed", message=f"{type(e).__name__}: {e}")
+            self._pool.stop()  # its queued runs must not run into the next comparison
+            message = str(e) if isinstance(e, PoolUnavailable) else f"{type(e).__name__}: {e}"
+            self._publish(status="failed", message=message)
 
     def _follow(self) -> None:
         s = self.settings
@@ -171,10 +173,9 @@ class LiveComparison:
             )
             for algo, seed in s.run_order()
         ]
-        with self._lock:
-            if self._stopping.is_set():
-                return
-            self._pool.submit(jobs)
+        if self._stopping.is_set():
+            return
+        self._pool.submit(jobs)  # may wait for a pool still being made; stop() ends the wait
         changed = set(s.algos)
         last_stats, stats_cost = 0.0, 0.0
         while not self._stopping.is_set():

@@ -41,9 +41,10 @@ PRELOADED = (
     "torch._dynamo",  # what a torch optimiser imports when first made (sympy & co: ~1 s)
     "gridsim.commands.train",
     "agents.learner",
-    *(module for module, _ in ALGORITHM_CLASSES.values()),
 )
-"""What a worker imports before its first run (in the fork server, once)."""
+"""What the fork server imports once, before it forks any worker. The algorithms' own
+modules (small) are imported by each worker's ``warm_up``: a module a student broke then
+fails its own runs, not the fork server and with it every comparison."""
 RAY_CONNECT_TIMEOUT_S = 3.0
 
 
@@ -138,11 +139,10 @@ def _ctrl_c_deferred():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if pressed and previous is signal.default_int_handler:
-        raise KeyboardInterrupt
-    if pressed and callable(previous):
-        previous(signal.SIGINT, None)
+        if previous is not None:  # None: a handler not set from Python; leave ours
+            signal.signal(signal.SIGINT, previous)
+    if pressed and previous is not None and previous != signal.SIG_IGN:
+        signal.raise_signal(signal.SIGINT)  # to the handler it was meant for
 
 
 @contextlib.contextmanager
@@ -161,23 +161,32 @@ def _ctrl_c_ignored():
 
 
 def warm_up() -> None:
-    """Pay a worker's one-time costs before its first run: the imports (done already when
-    forked from the fork server) and torch's lazy set-up on a first forward, backward and
-    optimiser step. Nothing of it touches a run's random state: ``train_run`` seeds each run.
-    """
+    """Pay a worker's one-time costs before its first run: the imports (torch's done
+    already when forked from the fork server), every algorithm's module, and torch's lazy
+    set-up on a first forward, backward and optimiser step. Best effort: whatever fails
+    here fails again, with its message, in the run that needs it. Nothing of it touches a
+    run's random state: ``train_run`` seeds each run."""
     import importlib
 
-    for name in PRELOADED:
-        importlib.import_module(name)
-    import torch
+    try:
+        for name in PRELOADED:
+            importlib.import_module(name)
+        import torch
 
-    torch.set_num_threads(1)
-    net = torch.nn.Linear(4, 2)
-    optimizer = torch.optim.Adam(net.parameters())
-    torch.distributions.Categorical(logits=net(torch.zeros(3, 4))).log_prob(
-        torch.zeros(3, dtype=torch.long)
-    ).sum().backward()
-    optimizer.step()
+        torch.set_num_threads(1)
+        net = torch.nn.Linear(4, 2)
+        optimizer = torch.optim.Adam(net.parameters())
+        torch.distributions.Categorical(logits=net(torch.zeros(3, 4))).log_prob(
+            torch.zeros(3, dtype=torch.long)
+        ).sum().backward()
+        optimizer.step()
+    except Exception:  # noqa: BLE001, S110 - see the docstring
+        pass
+    for module, _ in ALGORITHM_CLASSES.values():
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001, S112 - that algorithm's runs report it
+            continue
 
 
 def _init_worker(nice: int, warm=None) -> None:
@@ -201,6 +210,10 @@ def _message(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
+class PoolUnavailable(RuntimeError):
+    """The worker processes could not be made (one line)."""
+
+
 class LocalPool:
     """``workers`` processes (forked from the fork server: none of the parent's state),
     each taking the next run as it finishes one (``multiprocessing.Pool``). Runs submitted
@@ -219,20 +232,27 @@ class LocalPool:
         self._lock = threading.Lock()
         self._stopped = False
         self._pool = None
+        self._failure: PoolUnavailable | None = None
         start_fork_server()
         context = worker_context()
         self._warm = context.Value("i", 0)
         arguments = (context, nice)
         if wait:
-            self._make(*arguments)
+            with _ctrl_c_deferred():  # Ctrl+C once the pool is whole (and ours to stop)
+                self._make(*arguments)
+            self._made_pool()  # raises PoolUnavailable if the workers could not be made
         else:
             threading.Thread(
                 target=self._make, args=arguments, name="pool-maker", daemon=True
             ).start()
 
     def _make(self, context, nice: int) -> None:
-        with _ctrl_c_deferred():
+        try:
             pool = context.Pool(self.workers, initializer=_init_worker, initargs=(nice, self._warm))
+        except Exception as e:  # noqa: BLE001 - e.g. the fork server died importing torch
+            self._failure = PoolUnavailable(f"could not start the worker processes ({_message(e)})")
+            self._made.set()
+            return
         with self._lock:
             self._pool = pool
             if self._stopped:  # Stop came first
@@ -240,8 +260,18 @@ class LocalPool:
         self._made.set()
 
     def _made_pool(self):
-        self._made.wait()
+        """The multiprocessing pool, once made; PoolUnavailable if it could not be, or if
+        the pool was stopped while this waited."""
+        while not self._made.wait(0.1):
+            if self._stopped:
+                raise PoolUnavailable("the pool was stopped")
+        if self._failure is not None:
+            raise self._failure
         return self._pool
+
+    def wait_made(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the pool to be made (or to fail)."""
+        return self._made.wait(timeout)
 
     @property
     def ready(self) -> int:

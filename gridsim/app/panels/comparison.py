@@ -32,6 +32,9 @@ POOL_VARIABLE = "GRIDSIM_COMPARE_POOL"
 CLICK_PIXELS = 14
 """A click this close (vertically) to an algorithm's line picks it."""
 STATUS_HEIGHT = 40
+CLOSE_WAIT_S = 5.0
+"""Closing waits at most this long for a pool still being made (only when the window is
+closed within seconds of opening the Compare tab: the fork server's first import)."""
 
 
 class CompareController:
@@ -96,8 +99,11 @@ class ComparisonPanel:
             self.error = t("could not start the runs: {e}", e=str(e))
 
     def start(self, settings, root=None) -> None:
-        """Stop what runs, then train every (algorithm, seed) of ``settings``."""
+        """Stop what runs, then train every (algorithm, seed) of ``settings``. The pool is
+        reused only after a comparison that finished (a failed one stopped its pool)."""
         self.stop()
+        if self.live is not None and self.live.latest().status != "finished":
+            self._drop_pool()
         self.warm()
         if self.pool is None:
             return
@@ -131,9 +137,17 @@ class ComparisonPanel:
     def close(self) -> None:
         """The window closes (or the demo is left): stop the runs and end the workers."""
         self.stop()
-        if self.pool is not None:
-            self.pool.stop()
-            self.pool = None
+        self._drop_pool(wait_s=CLOSE_WAIT_S)
+
+    def _drop_pool(self, wait_s: float = 0.0) -> None:
+        """Kill the pool's workers; with ``wait_s``, first give a pool still being made
+        that long to be made, so none of its workers starts after the window has gone."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        pool.stop()
+        if wait_s and hasattr(pool, "wait_made"):
+            pool.wait_made(wait_s)
 
     # --- layout and input ---------------------------------------------------------------------
     def layout(self, rect: pygame.Rect) -> None:
