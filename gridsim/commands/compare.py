@@ -174,6 +174,7 @@ def _prepare(args):
     )
     if args.layout and args.env != "gridworld":
         raise UsageError("--layout only applies to --env gridworld")
+    _start_workers_early(args)
     from agents.config import parse_set_args
 
     overrides = tuple(parse_set_args(args.set).items())
@@ -191,7 +192,6 @@ def _prepare(args):
         algos=algos,
         seeds=seeds,
     )
-    _start_workers_early(args)
     _check_algorithms(settings)
     root = Path(args.out or f"runs/compare-{args.env}-{'-'.join(algos)}")
     if root.exists() and not root.is_dir():
@@ -241,8 +241,8 @@ def _difference(a, b) -> str:
 
 
 def _start_workers_early(args) -> None:
-    """Start the local pool's fork server before the checks that import torch: its own
-    import of torch (~2 s) then overlaps with theirs (on another core)."""
+    """Start the local pool's fork server once the flags are known to be sane, before the
+    checks that import torch: its own warm-up (~2 s) then overlaps with them."""
     if args.ray is None:
         from gridsim.compare.pool import start_fork_server
 

@@ -36,15 +36,11 @@ from agents.registry import ALGORITHM_CLASSES
 from gridsim.files import write_atomically
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-PRELOADED = (
-    "torch",
-    "torch._dynamo",  # what a torch optimiser imports when first made (sympy & co: ~1 s)
-    "gridsim.commands.train",
-    "agents.learner",
-)
-"""What the fork server imports once, before it forks any worker. The algorithms' own
-modules (small) are imported by each worker's ``warm_up``: a module a student broke then
-fails its own runs, not the fork server and with it every comparison."""
+PRELOADED = ("torch", "torch._dynamo", "gridsim.compare.fork_server_preload")
+"""What the fork server imports once, before it forks any worker: torch (and
+``torch._dynamo``, what a torch optimiser imports when first made: sympy & co, ~1 s) by
+name, then ``warm_up()`` through ``fork_server_preload``. (A module the fork server cannot
+import, e.g. when GridSim is not on its path, is skipped: workers then import it.)"""
 RAY_CONNECT_TIMEOUT_S = 3.0
 
 
@@ -107,10 +103,9 @@ def run_job(job) -> dict:
 
 def worker_context():
     """Workers are forked from multiprocessing's fork server: a fresh interpreter (none of
-    the parent's state; started single-threaded) that has imported torch, ``train`` and
-    every algorithm once (``PRELOADED``). A worker then starts in milliseconds instead of
-    importing torch itself (~1.5 s of CPU each), and pools made later in the same process
-    (the app's, after Stop) start at once."""
+    the parent's state; started single-threaded) that has warmed up once (``PRELOADED``).
+    A worker then starts in milliseconds instead of importing torch itself (~2 s of CPU
+    each), and pools made later in the same process (the app's, after Stop) start at once."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOADED))
     return context
@@ -161,17 +156,18 @@ def _ctrl_c_ignored():
 
 
 def warm_up() -> None:
-    """Pay a worker's one-time costs before its first run: the imports (torch's done
-    already when forked from the fork server), every algorithm's module, and torch's lazy
-    set-up on a first forward, backward and optimiser step. Best effort: whatever fails
-    here fails again, with its message, in the run that needs it. Nothing of it touches a
-    run's random state: ``train_run`` seeds each run."""
+    """Pay a worker's one-time costs before its first run: the imports (torch, ``train``,
+    every algorithm's module) and torch's lazy set-up on a first forward, backward and
+    optimiser step. Done in the fork server (``fork_server_preload``), so a forked worker
+    finds it done; again in each worker, where it costs nothing then. Best effort: what
+    fails here fails again, with its message, in the run that needs it. Nothing of it
+    touches a run's random state: ``train_run`` seeds each run."""
     import importlib
 
     try:
-        for name in PRELOADED:
-            importlib.import_module(name)
         import torch
+
+        import gridsim.commands.train  # noqa: F401 - imported for what it imports
 
         torch.set_num_threads(1)
         net = torch.nn.Linear(4, 2)
