@@ -110,10 +110,15 @@ class SlowToMakeContext:
         self.release = threading.Event()
         self.terminated = threading.Event()
 
-    def Value(self, *args):  # noqa: N802 - multiprocessing's name
+    def Value(self, *args):  # noqa: N802 - multiprocessing's names
         import multiprocessing
 
         return multiprocessing.Value(*args)
+
+    def SimpleQueue(self):  # noqa: N802
+        import multiprocessing
+
+        return multiprocessing.SimpleQueue()
 
     def Pool(self, *args, **kwargs):  # noqa: N802
         self.release.wait(10)
@@ -192,3 +197,31 @@ def test_a_worker_warms_up_even_when_an_algorithm_module_is_broken(monkeypatch):
     broken = {**pools.ALGORITHM_CLASSES, "student": ("agents.no_such_module", "Student")}
     monkeypatch.setattr(pools, "ALGORITHM_CLASSES", broken)
     pools.warm_up()  # does not raise
+
+
+def test_a_run_whose_worker_is_killed_fails_with_a_message_and_the_others_stand(tmp_path):
+    """multiprocessing replaces a killed worker and never answers for its run: the pool
+    notices the dead worker and ends that run as failed; the other runs finish."""
+    import os
+    import signal
+
+    from gridsim.compare.pool import WORKER_DIED, LocalPool
+
+    long = TrainJob(env="cartpole", algo="ppo", seed=0, max_steps=10**7, out=tmp_path / "long")
+    short = TrainJob(env="gridworld", algo="vpg", seed=0, max_steps=3000, out=tmp_path / "short")
+    pool = LocalPool(2)
+    try:
+        pool.submit([long, short])
+        results = []
+        deadline = time.monotonic() + 120
+        while str(long.out) not in pool._running and time.monotonic() < deadline:
+            results += pool.done(timeout=0.1)
+        os.kill(pool._running[str(long.out)], signal.SIGKILL)  # as the OOM killer would
+        while pool.pending and time.monotonic() < deadline:
+            results += pool.done(timeout=0.2)
+        pool.close()  # does not wait for the lost run
+    finally:
+        pool.stop()
+    by_folder = {r.job.out: r for r in results}
+    assert by_folder[long.out].crash == WORKER_DIED and by_folder[long.out].summary is None
+    assert by_folder[short.out].summary["steps"] >= 3000 and pool.pending == 0

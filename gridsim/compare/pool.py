@@ -89,11 +89,20 @@ def _single_threaded_children():
                 os.environ[name] = value
 
 
+WORKER_DIED = "its worker process died before the run ended (killed? out of memory?)"
+_started = None
+"""In a local pool's worker: the queue that tells the parent which run this process took
+(``LocalPool`` notices a worker that dies mid-run that way; multiprocessing alone would
+wait for its result forever)."""
+
+
 def run_job(job) -> dict:
     """One run in a worker (pool process or Ray task): a fresh folder, then ``train_run``."""
     single_threaded()
     from gridsim.commands.train import train_run
 
+    if _started is not None:
+        _started.put((os.getpid(), str(job.out)))
     out = Path(job.out)
     if out.exists():
         shutil.rmtree(out)  # what a killed attempt left behind
@@ -185,9 +194,12 @@ def warm_up() -> None:
             continue
 
 
-def _init_worker(nice: int, warm=None) -> None:
+def _init_worker(nice: int, warm=None, started=None) -> None:
     """Pool workers leave Ctrl+C to the parent (it stops the pool), in the app yield the
-    CPU to the window (``nice``), then warm up and count themselves in ``warm``."""
+    CPU to the window (``nice``), then warm up and count themselves in ``warm``; each run
+    they take is announced on ``started``."""
+    global _started
+    _started = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     single_threaded()
     if nice:
@@ -199,6 +211,18 @@ def _init_worker(nice: int, warm=None) -> None:
     if warm is not None:
         with warm.get_lock():
             warm.value += 1
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists (a worker is the fork server's child, which
+    reaps it as it dies)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process now
+        return True
+    return True
 
 
 def _message(error: BaseException) -> str:
@@ -229,9 +253,13 @@ class LocalPool:
         self._stopped = False
         self._pool = None
         self._failure: PoolUnavailable | None = None
+        self._jobs: dict[str, object] = {}  # run folder -> job, submitted and not ended
+        self._running: dict[str, int] = {}  # run folder -> the pid of the worker on it
+        self._lost_any = False
         start_fork_server()
         context = worker_context()
         self._warm = context.Value("i", 0)
+        self._started = context.SimpleQueue()
         arguments = (context, nice)
         if wait:
             with _ctrl_c_deferred():  # Ctrl+C once the pool is whole (and ours to stop)
@@ -244,7 +272,9 @@ class LocalPool:
 
     def _make(self, context, nice: int) -> None:
         try:
-            pool = context.Pool(self.workers, initializer=_init_worker, initargs=(nice, self._warm))
+            pool = context.Pool(
+                self.workers, initializer=_init_worker, initargs=(nice, self._warm, self._started)
+            )
         except Exception as e:  # noqa: BLE001 - e.g. the fork server died importing torch
             self._failure = PoolUnavailable(f"could not start the worker processes ({_message(e)})")
             self._made.set()
@@ -278,6 +308,7 @@ class LocalPool:
         pool = self._made_pool()
         for job in jobs:
             self.pending += 1
+            self._jobs[str(job.out)] = job
             pool.apply_async(
                 run_job,
                 (job,),
@@ -286,16 +317,36 @@ class LocalPool:
             )
 
     def done(self, timeout: float = 0.0) -> list[JobResult]:
-        """The runs that ended since the last call, waiting up to ``timeout`` for one."""
-        out = []
+        """The runs that ended since the last call, waiting up to ``timeout`` for one. A
+        run whose worker died (multiprocessing then starts another and never answers for
+        the run) ends with ``crash`` = ``WORKER_DIED``."""
+        got = []
         try:
-            out.append(self._done.get(timeout=timeout) if timeout > 0 else self._done.get_nowait())
+            got.append(self._done.get(timeout=timeout) if timeout > 0 else self._done.get_nowait())
             while True:
-                out.append(self._done.get_nowait())
+                got.append(self._done.get_nowait())
         except queue.Empty:
             pass
+        out = [r for r in got if self._jobs.pop(str(r.job.out), None) is not None]
+        for result in out:
+            self._running.pop(str(result.job.out), None)
+        out += self._lost_runs()
         self.pending -= len(out)
         return out
+
+    def _lost_runs(self) -> list[JobResult]:
+        """The runs in flight whose worker process is gone."""
+        while not self._started.empty():
+            pid, folder = self._started.get()
+            if folder in self._jobs:
+                self._running[folder] = pid
+        lost = []
+        for folder, pid in list(self._running.items()):
+            if not _alive(pid):
+                del self._running[folder]
+                lost.append(JobResult(self._jobs.pop(folder), None, WORKER_DIED))
+                self._lost_any = True
+        return lost
 
     def call(self, fn, *args):
         """Run ``fn(*args)`` in a worker (e.g. drawing the figure away from the window);
@@ -303,8 +354,12 @@ class LocalPool:
         return self._made_pool().apply_async(fn, args)
 
     def close(self) -> None:
-        """All runs are done: let the workers exit."""
+        """All runs are done: let the workers exit (or end them, if a run was lost with its
+        worker: multiprocessing would wait for that run's result forever)."""
         pool = self._made_pool()
+        if self._lost_any:
+            pool.terminate()
+            return
         pool.close()
         pool.join()
 
