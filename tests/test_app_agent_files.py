@@ -9,25 +9,11 @@ import numpy as np
 import pygame
 import pytest
 
-from gridsim.app.app import App
 from gridsim.app.draw import style
-from gridsim.app.testing import fake_factory
+from gridsim.app.testing import frames
 from gridsim.layout import world_to_dict
 from gridsim.world import World, default_world
-from tests.test_app_gui import frames, key
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made))
-    a.frame()
-    yield a
-    a.close()
+from tests.test_app_gui import key
 
 
 def fake_agent_file(path, env="gridworld", algo="ppo", world=None, update=12):

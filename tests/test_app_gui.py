@@ -15,28 +15,10 @@ import pytest
 from gridsim.app.app import App
 from gridsim.app.draw import style
 from gridsim.app.panels.training import WATCH_PACE
-from gridsim.app.testing import fake_factory
+from gridsim.app.testing import fake_factory, frames
 from gridsim.world import default_world
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made))
-    a.frame()
-    yield a
-    a.close()
-
-
-def frames(app, n=2):
-    for _ in range(n):
-        app.frame()
 
 
 def click(app, pos, button=1):

@@ -8,7 +8,7 @@ import pytest
 
 from gridsim.app.draw import style
 from gridsim.world import default_world
-from tests.test_app_gui import app, made, type_into  # noqa: F401  (fixtures)
+from tests.test_app_gui import type_into
 
 
 @pytest.mark.parametrize("text", ["1e308", "-1e300", "9" * 5000], ids=["1e308", "-1e300", "digits"])

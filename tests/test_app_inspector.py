@@ -14,29 +14,11 @@ import pytest
 
 from gridsim.app import language
 from gridsim.app.app import App
-from gridsim.app.testing import fake_factory
+from gridsim.app.testing import fake_factory, frames
 from gridsim.layout import load_layout, shipped_layout
 from gridsim.world import default_world
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made), lang="en", remember=False)
-    a.frame()
-    yield a
-    a.close()
-
-
-def frames(app, n=2):
-    for _ in range(n):
-        app.frame()
 
 
 def key(app, k):

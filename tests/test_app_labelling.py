@@ -15,28 +15,10 @@ from gridsim.app.app import App
 from gridsim.app.draw import style
 from gridsim.app.panels.labelling import UPDATES_PER_LABEL
 from gridsim.app.scenes.gridworld import Overlays
-from gridsim.app.testing import fake_factory
+from gridsim.app.testing import fake_factory, frames
 from gridsim.labelling import EXPLORE, sample_item
 from gridsim.preferences import Judgement, Pair, write_pairs
 from gridsim.world import World, default_world
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made), lang="en", remember=False)
-    a.frame()
-    yield a
-    a.close()
-
-
-def frames(app, n=2):
-    for _ in range(n):
-        app.frame()
 
 
 def press(app, key):

@@ -8,25 +8,7 @@ import pytest
 from gridsim.app.app import App
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import FULL_SPEED, PACES, WATCH_PACE
-from gridsim.app.testing import fake_factory
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made))
-    a.frame()
-    yield a
-    a.close()
-
-
-def frames(app, n=2):
-    for _ in range(n):
-        app.frame()
+from gridsim.app.testing import fake_factory, frames
 
 
 def click(app, pos):

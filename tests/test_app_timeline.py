@@ -7,14 +7,8 @@ import pygame
 import pytest
 
 from gridsim.app.app import App
-from gridsim.app.testing import fake_factory
+from gridsim.app.testing import fake_factory, frames
 from gridsim.solvers import policy_value
-from tests.test_app_gui import frames
-
-
-@pytest.fixture
-def made():
-    return []
 
 
 def make_app(made, scene="gridworld", size=(1280, 800)):

@@ -2,24 +2,8 @@
 
 import pygame
 import pygame_gui
-import pytest
 
-from gridsim.app.app import App
 from gridsim.app.file_dialog import layouts_folder
-from gridsim.app.testing import fake_factory
-
-
-@pytest.fixture
-def made():
-    return []
-
-
-@pytest.fixture
-def app(made):
-    a = App(factory=fake_factory(made), lang="en", remember=False)
-    a.frame()
-    yield a
-    a.close()
 
 
 def press(app, button):

@@ -427,3 +427,9 @@ def fake_factory(made: list | None = None, **extra):
         return trainer
 
     return make
+
+
+def frames(app, n: int = 2) -> None:
+    """Run ``n`` frames of ``app`` (events posted before are handled in the first)."""
+    for _ in range(n):
+        app.frame()
