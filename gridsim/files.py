@@ -349,13 +349,7 @@ def open_atomically(path, mode: str = "wb"):
     if str(path) == "":
         raise UserFileError("", "no file name given (the path is empty)")
     target = resolve_target(path)
-    try:
-        old = os.stat(target)
-    except FileNotFoundError:
-        old = None
-    if old is not None and not stat.S_ISREG(old.st_mode):
-        raise UserFileError(target, f"is {_kind(old.st_mode)}; it will not be replaced")
-    file_mode = stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask()
+    file_mode = _mode_for(target)
     folder = target.parent
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -375,6 +369,19 @@ def open_atomically(path, mode: str = "wb"):
     _fsync_folder(folder)
 
 
+def _mode_for(target: Path) -> int:
+    """The permissions a file written as ``target`` gets: the old file's, or for a new one
+    0666 minus the umask. UserFileError if ``target`` is not a regular file (a folder, a
+    FIFO, a device): that is never replaced."""
+    try:
+        old = os.stat(target)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+    if not stat.S_ISREG(old.st_mode):
+        raise UserFileError(target, f"is {_kind(old.st_mode)}; it will not be replaced")
+    return stat.S_IMODE(old.st_mode)
+
+
 def install_file(finished, path) -> None:
     """Put the finished file ``finished`` in place as ``path``, as ``write_atomically`` does:
     the old file's mode is kept (a new one gets 0666 minus the umask), a symlink is written
@@ -386,12 +393,7 @@ def install_file(finished, path) -> None:
     UserFileError for a target that is not a regular file, OSError for the move itself.
     """
     finished, target = Path(finished), resolve_target(path)
-    try:
-        old = os.stat(target)
-    except FileNotFoundError:
-        old = None
-    if old is not None and not stat.S_ISREG(old.st_mode):
-        raise UserFileError(target, f"is {_kind(old.st_mode)}; it will not be replaced")
+    file_mode = _mode_for(target)
     if os.path.realpath(finished.parent) != os.path.realpath(target.parent):
         with open(finished, "rb") as source, open_atomically(target) as f:
             while chunk := source.read(MIB):
@@ -403,7 +405,7 @@ def install_file(finished, path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.chmod(finished, stat.S_IMODE(old.st_mode) if old is not None else 0o666 & ~_umask())
+    os.chmod(finished, file_mode)
     os.replace(finished, target)
     _fsync_folder(target.parent)
 
