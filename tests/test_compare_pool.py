@@ -41,7 +41,9 @@ def test_a_ray_task_gives_the_same_numbers_as_the_run_alone(tmp_path):
 class PoolKilledUnderTheMonitor:
     """A pool whose ``done()`` waits, then raises as multiprocessing's does once terminated."""
 
-    def __init__(self, workers, nice=0):
+    workers = 1
+
+    def __init__(self):
         self.polling = threading.Event()
         self.killed = threading.Event()
 
@@ -59,7 +61,7 @@ class PoolKilledUnderTheMonitor:
 
 def test_stopping_a_live_comparison_says_stopped_even_when_the_killed_pool_raises(tmp_path):
     settings = CompareSettings("gridworld", 1000, default_world(), algos=("vpg",), seeds=1)
-    live = LiveComparison(settings, tmp_path, workers=1, pool_factory=PoolKilledUnderTheMonitor)
+    live = LiveComparison(settings, PoolKilledUnderTheMonitor(), tmp_path)
     live.start()
     assert live._pool.polling.wait(5)
     live.stop()
@@ -152,7 +154,7 @@ def test_stop_while_the_pool_is_still_being_made_does_not_wait_for_it(tmp_path, 
     monkeypatch.setattr(pools, "start_fork_server", lambda: None)
     monkeypatch.setattr(pools, "worker_context", lambda: context)
     settings = CompareSettings("gridworld", 1000, default_world(), algos=("vpg",), seeds=1)
-    live = LiveComparison(settings, tmp_path, pool=pools.LocalPool(1, wait=False))
+    live = LiveComparison(settings, pools.LocalPool(1, wait=False), tmp_path)
     live.start()  # the monitor waits in submit() for the pool
     live.stop(timeout=5)
     assert not context.release.is_set()  # the pool is still not made...
@@ -183,7 +185,7 @@ def test_workers_that_cannot_be_made_are_one_line_in_the_cli_and_a_failed_compar
     )
 
     settings = CompareSettings("gridworld", 1000, default_world(), algos=("vpg",), seeds=1)
-    live = LiveComparison(settings, tmp_path / "app", pool=pools.LocalPool(1, wait=False))
+    live = LiveComparison(settings, pools.LocalPool(1, wait=False), tmp_path / "app")
     live.start()
     live._thread.join(10)
     view = live.latest()

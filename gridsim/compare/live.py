@@ -1,8 +1,8 @@
 """A comparison followed live, for the app: runs on the local pool, curves read as they grow.
 
-``LiveComparison`` submits every (algorithm, seed) run to a ``LocalPool`` (workers niced, so
-the window keeps its frame rate; the app lends it a pool already warm, see
-``gridsim.app.panels.comparison``) and starts one monitor thread. The thread follows each
+``LiveComparison`` submits every (algorithm, seed) run to the pool it is given (the app's
+``LocalPool``, niced and kept warm: ``gridsim.app.panels.comparison``) and starts one
+monitor thread. The thread follows each
 run's streamed metrics (``CurveReader``), recomputes the IQM bands and the table from
 ``gridsim.compare.stats`` and ``summary`` (the CLI's code, so the same numbers), and
 publishes a frozen ``LiveView``; the window reads the latest each frame. When every run is
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gridsim.compare.pool import LocalPool, PoolUnavailable, available_cores
+from gridsim.compare.pool import PoolUnavailable
 from gridsim.compare.report import reference_return, write_report
 from gridsim.compare.runs import (
     POINTS,
@@ -40,7 +40,6 @@ POLL_S = 0.2
 MIN_STATS_INTERVAL_S = 0.5
 """Bands are recomputed at most this often (and at most 1/4 of the time: they cost CPU the
 runs could use)."""
-WORKER_NICE = 10
 
 
 @dataclass(frozen=True)
@@ -70,26 +69,14 @@ class LiveView:
 class LiveComparison:
     """Start with ``start()``, read ``latest()`` every frame, ``stop()`` within a second."""
 
-    def __init__(
-        self,
-        settings: CompareSettings,
-        root: Path | None = None,
-        workers: int | None = None,
-        nice: int = WORKER_NICE,
-        pool_factory=LocalPool,
-        pool=None,
-    ):
-        """``pool``: a pool to run on instead of making one (it stays open when the runs
-        are done, for the next comparison; ``stop()`` still kills its runs, and the pool)."""
+    def __init__(self, settings: CompareSettings, pool, root: Path | None = None):
+        """``pool``: where the runs go (``LocalPool`` or a stand-in); it is the caller's and
+        stays open when the runs are done, for the next comparison (``stop()`` still kills
+        its runs, and with them the pool)."""
         self.settings = settings
         self.root = Path(root or tempfile.mkdtemp(prefix="gridsim-compare-"))
-        if pool is not None:
-            workers = pool.workers
-        self.workers = workers or max(1, min(available_cores(), len(settings.pairs())))
-        self._nice = nice
-        self._pool_factory = pool_factory
+        self.workers = pool.workers
         self._pool = pool
-        self._owns_pool = pool is None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -123,8 +110,6 @@ class LiveComparison:
     def start(self) -> None:
         save_settings(self.root, self.settings)
         self._started = time.perf_counter()
-        if self._pool is None:
-            self._pool = self._pool_factory(self.workers, nice=self._nice)
         self._thread = threading.Thread(target=self._monitor, name="compare-monitor", daemon=True)
         self._thread.start()
 
@@ -210,8 +195,6 @@ class LiveComparison:
         if self._stopping.is_set():
             return
         result.get()
-        if self._owns_pool:
-            self._pool.close()
         done = self._view
         message = (
             f"{done.done - done.failed} runs finished, {done.failed} failed"

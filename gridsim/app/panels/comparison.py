@@ -24,7 +24,7 @@ import pygame
 from gridsim.app.draw import style
 from gridsim.app.draw.bands import draw_returns, draw_solved, draw_table, shown_points, table_height
 from gridsim.app.i18n import language, t, translate_message
-from gridsim.compare.live import WORKER_NICE, LiveComparison, LiveView
+from gridsim.compare.live import LiveComparison, LiveView
 from gridsim.compare.pool import LocalPool, available_cores
 
 POOL_VARIABLE = "GRIDSIM_COMPARE_POOL"
@@ -32,6 +32,8 @@ POOL_VARIABLE = "GRIDSIM_COMPARE_POOL"
 CLICK_PIXELS = 14
 """A click this close (vertically) to an algorithm's line picks it."""
 STATUS_HEIGHT = 40
+WORKER_NICE = 10
+"""The workers' niceness: the window keeps its frame rate while they train."""
 CLOSE_WAIT_S = 5.0
 """Closing waits at most this long for a pool still being made (only when the window is
 closed within seconds of opening the Compare tab: the fork server's first import)."""
@@ -107,7 +109,7 @@ class ComparisonPanel:
         self.warm()
         if self.pool is None:
             return
-        self.live = LiveComparison(settings, root, pool=self.pool)
+        self.live = LiveComparison(settings, self.pool, root)
         self.chosen = None
         try:
             self.live.start()
