@@ -15,21 +15,10 @@ import pytest
 from gridsim.app.app import App
 from gridsim.app.draw import style
 from gridsim.app.panels.training import WATCH_PACE
-from gridsim.app.testing import fake_factory, frames
+from gridsim.app.testing import click, fake_factory, frames
 from gridsim.world import default_world
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def click(app, pos, button=1):
-    pos = (int(pos[0]), int(pos[1]))
-    pygame.event.post(
-        pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
-    )
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
-    app.frame()
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button))
-    frames(app)
 
 
 def key(app, k, down=True):

@@ -15,7 +15,7 @@ from gridsim.app.app import App
 from gridsim.app.draw import style
 from gridsim.app.panels.labelling import UPDATES_PER_LABEL
 from gridsim.app.scenes.gridworld import Overlays
-from gridsim.app.testing import fake_factory, frames
+from gridsim.app.testing import click, fake_factory, frames
 from gridsim.labelling import EXPLORE, sample_item
 from gridsim.preferences import Judgement, Pair, write_pairs
 from gridsim.world import World, default_world
@@ -26,17 +26,6 @@ def press(app, key):
     app.frame()
     pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode="", scancode=0))
     app.frame()
-
-
-def click(app, pos):
-    pos = (int(pos[0]), int(pos[1]))
-    pygame.event.post(
-        pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
-    )
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
-    app.frame()
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
-    frames(app)
 
 
 def label_with(app, algo="dpo"):

@@ -1,25 +1,20 @@
 """A pace a person can follow: the speed control driven by posted events, the status line,
 the plot selector, and a second choice of the same algorithm (fake trainers, no torch)."""
 
+from functools import partial
+
 import pygame
 import pygame_gui
 import pytest
 
+from gridsim.app import testing
 from gridsim.app.app import App
 from gridsim.app.i18n import t
 from gridsim.app.panels.training import FULL_SPEED, PACES, WATCH_PACE
 from gridsim.app.testing import fake_factory, frames
 
-
-def click(app, pos):
-    pos = (int(pos[0]), int(pos[1]))
-    pygame.event.post(
-        pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
-    )
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
-    app.frame()
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
-    frames(app, 3)  # the button's press, then the slider's move, arrive a frame apart
+# three frames after each click: the button's press, then the slider's move, arrive a frame apart
+click = partial(testing.click, settle=3)
 
 
 def delays(trainer):

@@ -433,3 +433,18 @@ def frames(app, n: int = 2) -> None:
     """Run ``n`` frames of ``app`` (events posted before are handled in the first)."""
     for _ in range(n):
         app.frame()
+
+
+def click(app, pos, button: int = 1, settle: int = 2) -> None:
+    """A mouse click at ``pos`` as a user makes it: the pointer moves there (pygame_gui
+    needs the hover), the button goes down, a frame, up, then ``settle`` frames."""
+    import pygame
+
+    pos = (int(pos[0]), int(pos[1]))
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0))
+    )
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
+    app.frame()
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button))
+    frames(app, settle)
